@@ -1,0 +1,55 @@
+# Two commands on a fresh machine: `make serve` (set up, index seeds/, start the chat) and
+# `make test` (set up with the test extras, run checks and the whole suite).
+
+PYTHON ?= python3
+VENV ?= .venv
+# The one place torch is pinned: the CPU wheel. A bare `torch` requirement resolves to a
+# multi-gigabyte CUDA build. Override on another machine: make serve TORCH=torch==2.5.1
+TORCH ?= torch==2.13.0
+CORPUS ?= seeds
+HOST ?= 127.0.0.1
+PORT ?= 7860
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+
+.PHONY: serve index test check lint install install-test browser clean
+
+serve: $(VENV)/.installed
+	$(BIN)/verbatim serve $(CORPUS) --host $(HOST) --port $(PORT)
+
+index: $(VENV)/.installed
+	$(BIN)/verbatim index $(CORPUS)
+
+test: $(VENV)/.installed-test browser
+	$(MAKE) --no-print-directory check
+	$(BIN)/pytest
+
+check: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) install "$(TORCH)"
+	$(PIP) install -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install -c constraints.txt -e ".[test]"
+	touch $@
+
+# The browser test drives Debian's chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: chromium is not installed; the browser test will be skipped (sudo apt-get install chromium)"; fi; }
+
+clean:
+	rm -rf $(VENV) .verbatim .verbatim-eval .pytest_cache .mypy_cache .ruff_cache

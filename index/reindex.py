@@ -1,0 +1,300 @@
+"""Bring the index in line with the files: incremental by default, a fresh build on demand.
+
+Per article the order is: write the new version's passages, commit the manifest record,
+swap the replica in one transaction, then delete the old version's passages. A crash at
+any point leaves at worst unreferenced passages, which the next run sweeps away.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from index.article import Article, SourceProblem
+from index.catalog import Catalog
+from index.chunking import ChunkSettings, Passage, chunk
+from index.embedding import Vectors
+from index.errors import EmptyIndexError
+from index.live import LiveIndex
+from index.planning import Plan, Target, make_plan, resolve_targets
+from index.store import ArticleRecord, Generation, IndexSettings, ManifestEntry, StoreState
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+_BATCH_PASSAGES = 256
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    """What a reindex did (or, with ``dry_run``, would do)."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    passages_embedded: int = 0
+    passages_reused: int = 0
+    seconds: float = 0.0
+    problems: tuple[SourceProblem, ...] = ()
+    dry_run: bool = False
+    full: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        """The report as a JSON-ready dict (the ``--json`` and API form)."""
+        return {
+            "added": list(self.added),
+            "updated": list(self.updated),
+            "unchanged": list(self.unchanged),
+            "removed": list(self.removed),
+            "passages_embedded": self.passages_embedded,
+            "passages_reused": self.passages_reused,
+            "seconds": round(self.seconds, 3),
+            "problems": [
+                {"path": p.path, "line": p.line, "level": p.level, "message": p.message} for p in self.problems
+            ],
+            "dry_run": self.dry_run,
+            "full": self.full,
+        }
+
+
+@dataclass
+class _Counts:
+    embedded: int = 0
+    reused: int = 0
+    done: int = 0
+
+
+class Reindexer:
+    """Runs reindexes against a ``LiveIndex``; one at a time per index, across processes.
+
+    Args:
+        live: the index to update; its readers see each article switch atomically.
+        on_wait: told who holds the writer lock if this run has to wait for it.
+    """
+
+    def __init__(self, live: LiveIndex, on_wait: Callable[[dict[str, object]], None] | None = None) -> None:
+        self.live = live
+        self._on_wait = on_wait
+
+    def targets(self, paths: Sequence[Path] | None) -> list[Target]:
+        """The scanned paths: those given, else every corpus root indexed before."""
+        roots = self.live.local.roots()
+        if not paths:
+            if not roots:
+                raise EmptyIndexError("nothing to index yet: name the articles' folder, e.g. `verbatim index seeds/`")
+            paths = roots
+        return resolve_targets(paths, roots)
+
+    def run(
+        self,
+        paths: Sequence[Path] | None = None,
+        *,
+        full: bool = False,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Reindex ``paths`` (default: the known corpus roots)."""
+        started = time.perf_counter()
+        live = self.live
+        live.refresh(force=True)
+        targets = self.targets(paths)
+        if dry_run:
+            return self._dry_run(targets, full, started)
+        with live.write_mutex:
+            lock = live.writer_lock
+            owned = not lock.held
+            if owned:
+                lock.acquire(on_wait=self._on_wait)
+            try:
+                live.refresh(force=True)
+                live.writing = True
+                report = self._full(targets, progress) if full else self._incremental(targets, progress)
+            finally:
+                live.writing = False
+                if owned:
+                    lock.release()
+        report = replace(report, seconds=time.perf_counter() - started)
+        live.local.set_roots([path for path, _ in targets if path.exists()], [path for path, _ in targets if not path.exists()])
+        live.local.add_report(time.time(), report.as_json())
+        return report
+
+    def _settings(self) -> IndexSettings:
+        return self.live.wanted_settings(dimension=self.live.embedder().dimension)
+
+    def _incremental(self, targets: list[Target], progress: Progress | None) -> IndexReport:
+        live = self.live
+        state = live.state
+        if state.token is None:
+            state = self._create(self._settings())
+        else:
+            live.check_settings()
+        generation, catalog = live.generation, live.catalog
+        if not state.clean:
+            self._recover(generation)
+        manifest = generation.manifest()
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb)
+        if plan.changed or plan.removed or not state.clean:
+            state = replace(state, clean=False)
+            live.store.set_state(state)
+            counts = self._apply(plan, generation, catalog, manifest, state, progress)
+            state = replace(state, generation=state.generation + 1, clean=True)
+            live.store.set_state(state)
+            live.adopt(state, generation, catalog)
+        else:
+            counts = _Counts()
+        self._remember(plan)
+        return _report(plan, counts)
+
+    def _create(self, settings: IndexSettings) -> StoreState:
+        generation = self.live.store.create_generation()
+        catalog = Catalog(self.live.catalog_path(generation.token))
+        state = StoreState(generation.token, self.live.state.generation + 1, True, settings)
+        self.live.store.set_state(state)
+        self.live.adopt(state, generation, catalog)
+        return state
+
+    def _full(self, targets: list[Target], progress: Progress | None) -> IndexReport:
+        live = self.live
+        old_state = live.state
+        old_ids = set(live.generation.manifest()) if old_state.token else set()
+        settings = self._settings()
+        generation = live.store.create_generation()
+        catalog = Catalog(live.catalog_path(generation.token))
+        try:
+            live.local.forget_all_files()
+            plan = make_plan(targets, {}, live.local, live.config.max_file_mb)
+            state = StoreState(generation.token, old_state.generation + 1, False, settings)
+            counts = self._apply(plan, generation, catalog, {}, state, progress, publish=False)
+        except BaseException:
+            catalog.close()
+            catalog.path.unlink(missing_ok=True)
+            live.store.drop_generation(generation.token)
+            raise
+        state = replace(state, generation=state.generation + 1, clean=True)
+        live.store.set_state(state)  # the switch: from here on the new generation serves
+        live.adopt(state, generation, catalog)
+        for token in live.store.tokens():
+            if token != generation.token:
+                live.store.drop_generation(token)
+        self._remember(plan)
+        new_ids = {a.id for a in plan.added}
+        plan.updated = [a for a in plan.added if a.id in old_ids]
+        plan.added = [a for a in plan.added if a.id not in old_ids]
+        plan.removed = sorted(old_ids - new_ids)
+        return replace(_report(plan, counts), full=True)
+
+    def _apply(
+        self,
+        plan: Plan,
+        generation: Generation,
+        catalog: Catalog,
+        manifest: dict[str, ManifestEntry],
+        state: StoreState,
+        progress: Progress | None,
+        publish: bool = True,
+    ) -> _Counts:
+        for article_id in plan.removed:
+            generation.delete_article(article_id)
+            catalog.remove(article_id)
+            generation.delete_article_passages(article_id)
+        settings = state.settings
+        assert settings is not None
+        chunking = ChunkSettings(settings.chunk_words, settings.chunk_overlap)
+        work = [(article, chunk(article, chunking)) for article in plan.changed]
+        total = sum(len(passages) for _, passages in work)
+        counts = _Counts()
+        batch: list[tuple[Article, tuple[Passage, ...]]] = []
+        for item in work:
+            batch.append(item)
+            if sum(len(p) for _, p in batch) >= _BATCH_PASSAGES or item is work[-1]:
+                self._write(batch, generation, catalog, manifest, counts, lambda n: _tick(progress, counts, n, total))
+                batch = []
+                if publish:
+                    state = replace(state, generation=state.generation + 1)
+                    self.live.store.set_state(state)
+        return counts
+
+    def _write(
+        self,
+        batch: list[tuple[Article, tuple[Passage, ...]]],
+        generation: Generation,
+        catalog: Catalog,
+        manifest: dict[str, ManifestEntry],
+        counts: _Counts,
+        tick: Callable[[int], None],
+    ) -> None:
+        vectors = generation.embeddings_for([p.text_hash for _, ps in batch for p in ps])
+        missing = {p.text_hash: p.text for _, ps in batch for p in ps if p.text_hash not in vectors}
+        tick(sum(len(ps) for _, ps in batch) - len(missing))
+        if missing:
+            fresh = self.live.embedder().embed_documents(list(missing.values()), progress=tick)
+            vectors.update(zip(missing, fresh, strict=True))
+        counts.embedded += len(missing)
+        counts.reused += sum(len(ps) for _, ps in batch) - len(missing)
+        for article, passages in batch:
+            matrix: Vectors = np.stack([vectors[p.text_hash] for p in passages])
+            record = ArticleRecord(article, len(passages), time.time())
+            generation.add_passages(article, passages, matrix)
+            generation.put_article(record)  # the commit point for this article
+            catalog.apply(record, passages)
+            old = manifest.get(article.id)
+            if old is not None and old.version != article.version:
+                generation.delete_version_passages(article.id, old.version)
+
+    def _recover(self, generation: Generation) -> None:
+        """After a crash: drop unreferenced passages and any article missing passages."""
+        manifest = generation.manifest()
+        keys = generation.passage_keys()
+        live_keys = [(a, v) for _, a, v in keys if a in manifest and manifest[a].version == v]
+        generation.delete_passages([p for p, a, v in keys if a not in manifest or manifest[a].version != v])
+        found = Counter(a for a, _ in live_keys)
+        for article_id, entry in manifest.items():
+            if found[article_id] != entry.n_passages:
+                generation.delete_article(article_id)  # re-added from its file by this run
+                generation.delete_article_passages(article_id)
+        for token in self.live.store.tokens():
+            if token != generation.token:
+                self.live.store.drop_generation(token)  # an interrupted --full
+        self.live.catalog.set_meta("generation", "-1")
+        self.live.resync()
+
+    def _dry_run(self, targets: list[Target], full: bool, started: float) -> IndexReport:
+        live = self.live
+        manifest = live.generation.manifest() if live.state.token and not full else {}
+        if live.state.token and not full:
+            live.check_settings()
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb)
+        settings = live.wanted_settings()
+        chunking = ChunkSettings(settings.chunk_words, settings.chunk_overlap)
+        passages = [p for article in plan.changed for p in chunk(article, chunking)]
+        cached = live.generation.embeddings_for([p.text_hash for p in passages]) if manifest else {}
+        unique = {p.text_hash for p in passages if p.text_hash not in cached}
+        counts = _Counts(embedded=len(unique), reused=len(passages) - len(unique))
+        return replace(_report(plan, counts), dry_run=True, full=full, seconds=time.perf_counter() - started)
+
+    def _remember(self, plan: Plan) -> None:
+        for path, entry in plan.fingerprints.items():
+            self.live.local.set_file(path, entry)
+        self.live.local.forget_files(plan.gone_files)
+
+
+def _tick(progress: Progress | None, counts: _Counts, n: int, total: int) -> None:
+    counts.done += n
+    if progress is not None:
+        progress("indexing", counts.done, total)
+
+
+def _report(plan: Plan, counts: _Counts) -> IndexReport:
+    return IndexReport(
+        added=tuple(a.id for a in plan.added),
+        updated=tuple(a.id for a in plan.updated),
+        unchanged=tuple(plan.unchanged),
+        removed=tuple(plan.removed),
+        passages_embedded=counts.embedded,
+        passages_reused=counts.reused,
+        problems=tuple(plan.problems),
+    )

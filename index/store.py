@@ -1,0 +1,421 @@
+"""The vector store: the only module that imports chromadb.
+
+Chroma is the source of truth. An index *generation* is a pair of collections, passages
+(vectors) and articles (the manifest: one record per article, holding its live version and
+text), and one ``state`` record names the active generation. Rebuilding writes a new
+generation and flips the pointer, so the old one serves until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.article import Article
+from index.chunking import Passage
+from index.embedding import Vectors
+from index.errors import StoreUnavailableError
+from index.filters import Filters, date_number
+
+_BATCH = 1000
+_PLACEHOLDER = [1.0]  # manifest and state records need a vector; they are never searched
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSettings:
+    """What an index was built with; opening it with anything else needs ``--full``."""
+
+    model: str
+    dimension: int
+    chunk_words: int
+    chunk_overlap: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreState:
+    """The pointer record: active generation, a change counter, and a crash marker."""
+
+    token: str | None = None
+    generation: int = 0
+    clean: bool = True
+    settings: IndexSettings | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """An article as the manifest holds it."""
+
+    article: Article
+    n_passages: int
+    indexed_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestEntry:
+    """What the manifest says of an article without reading its text."""
+
+    checksum: str
+    path: str
+    n_passages: int
+
+    @property
+    def version(self) -> str:
+        """The article's live version token."""
+        return self.checksum[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class DenseHit:
+    """One passage from a vector search, with its cosine similarity."""
+
+    passage: Passage
+    similarity: float
+
+
+class ChromaStore:
+    """Chroma embedded on disk (``path``) or a Chroma server (``url``).
+
+    Args:
+        path: folder of the embedded store; used when ``url`` is None.
+        url: ``http://host:port`` of a ``chroma run`` server.
+        prefix: collection name prefix, so several indexes can share one server.
+    """
+
+    def __init__(self, path: Path | None = None, url: str | None = None, prefix: str = "verbatim") -> None:
+        self._path = path
+        self._url = url
+        self._prefix = prefix
+        self._client: Any = None
+
+    @property
+    def location(self) -> str:
+        """Where the vectors live, for messages."""
+        return self._url or str(self._path)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            if self._url is None or not _is_connection_error(exc):
+                raise
+            raise StoreUnavailableError(
+                f"cannot reach the Chroma server at {self._url} ({type(exc).__name__}). "
+                "Start it (chroma run --path DIR --port N) or fix --chroma-url"
+            ) from exc
+
+    def client(self) -> Any:
+        """The chromadb client, created on first use."""
+        if self._client is None:
+            with self._guard():
+                self._client = _connect(self._path, self._url)
+        return self._client
+
+    def _meta(self) -> Any:
+        with self._guard():
+            return self.client().get_or_create_collection(f"{self._prefix}_meta")
+
+    def state(self) -> StoreState:
+        """Read the pointer record (a fresh read every call: other processes may write it)."""
+        with self._guard():
+            got = self._meta().get(ids=["state"], include=["metadatas"])
+        if not got["ids"]:
+            return StoreState()
+        return _state_from(got["metadatas"][0])
+
+    def set_state(self, state: StoreState) -> None:
+        """Write the pointer record."""
+        meta: dict[str, Any] = {"generation": state.generation, "clean": state.clean}
+        if state.token is not None:
+            meta["token"] = state.token
+        if state.settings is not None:
+            meta["settings"] = json.dumps(dataclasses.asdict(state.settings))
+        with self._guard():
+            self._meta().upsert(ids=["state"], embeddings=[_PLACEHOLDER], metadatas=[meta])
+
+    def create_generation(self) -> Generation:
+        """Make a new, empty pair of collections; it serves nothing until made active."""
+        token = f"g{time.time_ns():x}"
+        return self.generation(token, create=True)
+
+    def generation(self, token: str, create: bool = False) -> Generation:
+        """Open a generation's collections."""
+        names = (f"{self._prefix}_{token}_passages", f"{self._prefix}_{token}_articles")
+        with self._guard():
+            client = self.client()
+            if create:
+                passages = client.create_collection(names[0], configuration={"hnsw": {"space": "cosine"}})
+                articles = client.create_collection(names[1])
+            else:
+                passages = client.get_collection(names[0])
+                articles = client.get_collection(names[1])
+        return Generation(token, passages, articles, self._guard)
+
+    def tokens(self) -> list[str]:
+        """Every generation present in the store (the active one and any leftovers)."""
+        with self._guard():
+            names = [c if isinstance(c, str) else c.name for c in self.client().list_collections()]
+        head, tail = f"{self._prefix}_", "_passages"
+        return sorted(n[len(head) : -len(tail)] for n in names if n.startswith(head) and n.endswith(tail))
+
+    def drop_generation(self, token: str) -> None:
+        """Delete a generation's collections (a finished rebuild's predecessor, or a failed one)."""
+        with self._guard():
+            for kind in ("passages", "articles"):
+                try:
+                    self.client().delete_collection(f"{self._prefix}_{token}_{kind}")
+                except Exception:  # already gone: nothing to do
+                    continue
+
+    def heartbeat(self) -> None:
+        """Raise ``StoreUnavailableError`` unless the store answers."""
+        with self._guard():
+            self.client().heartbeat()
+
+
+def _state_from(meta: dict[str, Any]) -> StoreState:
+    settings = None
+    if meta.get("settings"):
+        settings = IndexSettings(**json.loads(meta["settings"]))
+    return StoreState(
+        token=meta.get("token"),
+        generation=int(meta.get("generation", 0)),
+        clean=bool(meta.get("clean", True)),
+        settings=settings,
+    )
+
+
+def _connect(path: Path | None, url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False, allow_reset=False)
+    if url is None:
+        if path is None:
+            raise ValueError("a store needs a path or a url")
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    if not parts.hostname:
+        raise StoreUnavailableError(f"{url!r} is not a server address; use http://HOST:PORT")
+    port = parts.port or (443 if parts.scheme == "https" else 8000)
+    client = chromadb.HttpClient(
+        host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=settings
+    )
+    client.heartbeat()
+    return client
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    markers = ("ConnectError", "ConnectionError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError", "TimeoutException", "NetworkError")
+    text = str(exc).lower()
+    return bool(names.intersection(markers)) or "connect" in text or "could not connect" in text
+
+
+class Generation:
+    """The two collections of one index generation."""
+
+    def __init__(self, token: str, passages: Any, articles: Any, guard: Any) -> None:
+        self.token = token
+        self._passages = passages
+        self._articles = articles
+        self._guard = guard
+
+    def add_passages(self, article: Article, passages: Sequence[Passage], vectors: Vectors) -> None:
+        """Write (or overwrite) one article version's passages."""
+        base: dict[str, Any] = {"article_id": article.id, "version": article.version}
+        if article.date is not None:
+            base["date_num"] = date_number(article.date)
+        if article.source:
+            base["source"] = article.source
+        for first in range(0, len(passages), _BATCH):
+            batch = passages[first : first + _BATCH]
+            metas = [
+                {**base, "position": p.position, "start": p.start, "end": p.end, "text_hash": p.text_hash}
+                for p in batch
+            ]
+            with self._guard():
+                self._passages.upsert(
+                    ids=[p.id for p in batch],
+                    embeddings=vectors[first : first + _BATCH],
+                    documents=[p.text for p in batch],
+                    metadatas=metas,
+                )
+
+    def delete_passages(self, ids: Sequence[str]) -> None:
+        """Delete passages by id (missing ids are ignored)."""
+        for first in range(0, len(ids), _BATCH):
+            with self._guard():
+                self._passages.delete(ids=list(ids[first : first + _BATCH]))
+
+    def delete_article_passages(self, article_id: str) -> None:
+        """Delete every passage of an article, whatever its version."""
+        with self._guard():
+            self._passages.delete(where={"article_id": article_id})
+
+    def embeddings_for(self, hashes: Sequence[str]) -> dict[str, Vectors]:
+        """Stored vectors for passage texts already embedded (the per-passage cache)."""
+        found: dict[str, Vectors] = {}
+        unique = sorted(set(hashes))
+        for first in range(0, len(unique), 500):
+            with self._guard():
+                got = self._passages.get(
+                    where={"text_hash": {"$in": unique[first : first + 500]}},
+                    include=["embeddings", "metadatas"],
+                )
+            for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
+                found[meta["text_hash"]] = np.asarray(vector, dtype=np.float32)
+        return found
+
+    def put_article(self, record: ArticleRecord) -> None:
+        """Write an article's manifest record: the commit point of its update."""
+        with self._guard():
+            self._articles.upsert(
+                ids=[record.article.id],
+                embeddings=[_PLACEHOLDER],
+                documents=[record.article.text],
+                metadatas=[_article_meta(record)],
+            )
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove an article from the manifest: the commit point of its removal."""
+        with self._guard():
+            self._articles.delete(ids=[article_id])
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        """Every indexed article's id, checksum, file and passage count."""
+        with self._guard():
+            got = self._articles.get(include=["metadatas"])
+        return {
+            i: ManifestEntry(m["checksum"], m.get("path", ""), int(m["n_passages"]))
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        }
+
+    def delete_version_passages(self, article_id: str, version: str) -> None:
+        """Delete the passages of one (superseded) version of an article."""
+        with self._guard():
+            self._passages.delete(where={"$and": [{"article_id": article_id}, {"version": version}]})
+
+    def articles(self, ids: Sequence[str]) -> list[ArticleRecord]:
+        """Manifest records with their text."""
+        records: list[ArticleRecord] = []
+        for first in range(0, len(ids), 200):
+            with self._guard():
+                got = self._articles.get(ids=list(ids[first : first + 200]), include=["documents", "metadatas"])
+            records.extend(
+                _record_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
+        return records
+
+    def passages_of(self, article_id: str, version: str) -> list[Passage]:
+        """The stored passages of one article version, in order."""
+        with self._guard():
+            got = self._passages.get(
+                where={"$and": [{"article_id": article_id}, {"version": version}]},
+                include=["documents", "metadatas"],
+            )
+        passages = [_passage_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        return sorted(passages, key=lambda p: p.position)
+
+    def passage_keys(self) -> list[tuple[str, str, str]]:
+        """``(passage id, article id, version)`` of every stored passage: for consistency sweeps."""
+        keys: list[tuple[str, str, str]] = []
+        offset = 0
+        while True:
+            with self._guard():
+                got = self._passages.get(include=["metadatas"], limit=10000, offset=offset)
+            keys.extend((i, m["article_id"], m["version"]) for i, m in zip(got["ids"], got["metadatas"], strict=True))
+            if len(got["ids"]) < 10000:
+                return keys
+            offset += 10000
+
+    def count(self) -> int:
+        """How many passages are stored."""
+        with self._guard():
+            return int(self._passages.count())
+
+    def query(self, vector: Vectors, k: int, filters: Filters | None = None) -> list[DenseHit]:
+        """The ``k`` passages nearest to ``vector``, filtered inside the store."""
+        where = _where(filters)
+        with self._guard():
+            got = self._passages.query(
+                query_embeddings=[vector],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        return [
+            DenseHit(_passage_from(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
+        ]
+
+
+def _where(filters: Filters | None) -> dict[str, Any] | None:
+    if filters is None or filters.empty:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.since is not None:
+        clauses.append({"date_num": {"$gte": date_number(filters.since)}})
+    if filters.until is not None:
+        clauses.append({"date_num": {"$lte": date_number(filters.until)}})
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _article_meta(record: ArticleRecord) -> dict[str, Any]:
+    article = record.article
+    meta: dict[str, Any] = {
+        "checksum": article.checksum,
+        "title": article.title,
+        "path": article.path,
+        "n_passages": record.n_passages,
+        "indexed_at": record.indexed_at,
+    }
+    if article.date is not None:
+        meta["date"] = article.date.isoformat()
+        meta["date_num"] = date_number(article.date)
+    if article.source:
+        meta["source"] = article.source
+    if article.url:
+        meta["url"] = article.url
+    return meta
+
+
+def _record_from(article_id: str, text: str, meta: dict[str, Any]) -> ArticleRecord:
+    article = Article(
+        id=article_id,
+        title=meta["title"],
+        text=text,
+        date=dt.date.fromisoformat(meta["date"]) if meta.get("date") else None,
+        source=meta.get("source"),
+        url=meta.get("url"),
+        path=meta.get("path", ""),
+        checksum=meta["checksum"],
+    )
+    return ArticleRecord(article, int(meta["n_passages"]), float(meta["indexed_at"]))
+
+
+def _passage_from(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
+    return Passage(
+        id=passage_id,
+        article_id=meta["article_id"],
+        version=meta["version"],
+        position=int(meta["position"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+    )

@@ -1,0 +1,1 @@
+"""Answering questions with verbatim, cited excerpts."""

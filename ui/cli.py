@@ -1,0 +1,17 @@
+"""The ``verbatim`` command line. Heavy libraries load inside the commands that need them."""
+
+from __future__ import annotations
+
+import click
+
+from ui.cli_index import index_command, status_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="verbatim-qa")
+def main() -> None:
+    """Verbatim: answers from your news articles, quoted word for word, with exact citations."""
+
+
+main.add_command(index_command)
+main.add_command(status_command)
