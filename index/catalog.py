@@ -134,10 +134,14 @@ class Catalog:
             )  # fmt: skip
             for p in passages:
                 cursor = db.execute(
-                    "INSERT INTO passages (id, article_id, version, position, start_char, end_char) VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO passages (id, article_id, version, position, start_char, end_char)"
+                    " VALUES (?,?,?,?,?,?)",
                     (p.id, p.article_id, p.version, p.position, p.start, p.end),
                 )
-                db.execute("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)", (cursor.lastrowid, p.text))
+                db.execute(
+                    "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)",
+                    (cursor.lastrowid, p.text),
+                )
 
     def remove(self, article_id: str) -> None:
         """Remove an article and its passages."""
@@ -197,9 +201,7 @@ class Snapshot:
 
     def article(self, article_id: str) -> ArticleRecord | None:
         """An article with its text, or None."""
-        row = self._db.execute(
-            f"SELECT {_ARTICLE_COLUMNS}, text FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
+        row = self._db.execute(f"SELECT {_ARTICLE_COLUMNS}, text FROM articles WHERE id = ?", (article_id,)).fetchone()
         return None if row is None else _record(row, row[9])
 
     def articles(self) -> list[ArticleRecord]:

@@ -127,7 +127,7 @@ def _windows(text: str, spans: list[Span], settings: ChunkSettings) -> list[Span
 
 def _merge_small(text: str, units: list[Span], settings: ChunkSettings) -> list[Span]:
     """Join a tiny unit (a heading, a one-line paragraph) with its neighbour when both fit."""
-    small = max(1, settings.words // 4)
+    small = max(1, min(settings.words // 4, 15))  # headings and one-liners, not real paragraphs
     merged: list[Span] = []
     for unit in units:
         if merged:

@@ -26,9 +26,7 @@ class Embedder(Protocol):
     @property
     def dimension(self) -> int: ...
 
-    def embed_documents(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> Vectors: ...
+    def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors: ...
 
     def embed_query(self, text: str) -> Vectors: ...
 
@@ -88,9 +86,7 @@ class SentenceTransformerEmbedder:
         """Load the model now rather than on the first question."""
         self.embed_query("warm up")
 
-    def embed_documents(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> Vectors:
+    def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors:
         """Embed passages in batches; ``progress`` is called with the count of each batch."""
         model = self._load()
         parts: list[Vectors] = []
@@ -105,7 +101,8 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> Vectors:
         """Embed one question."""
-        return _encode(self._load(), [text], 1)[0]
+        vector: Vectors = _encode(self._load(), [text], 1)[0]
+        return vector
 
 
 def _encode(model: Any, texts: list[str], batch_size: int) -> Vectors:
@@ -128,7 +125,7 @@ def _load_model(path: Path) -> Any:
     import transformers.utils.logging
     from sentence_transformers import SentenceTransformer
 
-    transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar in our output
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no "Loading weights" bar in our output
     try:
         return SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except Exception as exc:  # any load failure: missing files, bad config, wrong format

@@ -167,16 +167,16 @@ def parse_jsonl_record(line: str) -> Fields:
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno}); fix or remove the line") from None
     if not isinstance(record, dict):
-        raise ValueError("a record must be a JSON object with at least \"id\" and \"text\"")
+        raise ValueError('a record must be a JSON object with at least "id" and "text"')
     for key in _JSONL_KEYS:
         value = record.get(key)
         if value is not None and not isinstance(value, str):
-            raise ValueError(f"\"{key}\" must be a string, got {type(value).__name__}")
+            raise ValueError(f'"{key}" must be a string, got {type(value).__name__}')
     article_id = (record.get("id") or "").strip()
     if not article_id:
-        raise ValueError("has no \"id\"; give every record a unique, stable id")
+        raise ValueError('has no "id"; give every record a unique, stable id')
     if not (record.get("text") or "").strip():
-        raise ValueError(f"record {article_id!r} has no \"text\"; nothing to index")
+        raise ValueError(f'record {article_id!r} has no "text"; nothing to index')
     warnings: list[str] = []
     return Fields(
         id=article_id,

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from index.catalog import Catalog, Snapshot
 from index.config import IndexConfig
-from index.embedding import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder, Vectors, model_name
+from index.embedding import (
+    DEFAULT_MODEL,
+    Embedder,
+    SentenceTransformerEmbedder,
+    Vectors,
+    model_name,
+)
 from index.errors import EmptyIndexError, SettingsMismatchError
 from index.filters import Filters
 from index.localstate import LocalState
@@ -74,7 +80,9 @@ class LiveIndex:
             model=model,
             dimension=dimension or (current.dimension if current and current.model == model else 0),
             chunk_words=self.config.chunk_words or (current.chunk_words if current else 150),
-            chunk_overlap=self.config.chunk_overlap if self.config.chunk_overlap is not None else (current.chunk_overlap if current else 1),
+            chunk_overlap=self.config.chunk_overlap
+            if self.config.chunk_overlap is not None
+            else (current.chunk_overlap if current else 1),
         )
 
     def check_settings(self) -> None:
@@ -90,7 +98,8 @@ class LiveIndex:
         ]
         if differences:
             raise SettingsMismatchError(
-                f"the index at {self.store.location} was built with " + ", ".join(differences)
+                f"the index at {self.store.location} was built with "
+                + ", ".join(differences)
                 + ". Run `verbatim index --full` with the new settings to rebuild it, or drop those options"
             )
 

@@ -34,7 +34,10 @@ class WriterLock:
             return {}
 
     def acquire(
-        self, wait: bool = True, timeout: float | None = None, on_wait: Callable[[dict[str, object]], None] | None = None
+        self,
+        wait: bool = True,
+        timeout: float | None = None,
+        on_wait: Callable[[dict[str, object]], None] | None = None,
     ) -> None:
         """Take the lock; wait for it (telling ``on_wait`` once) or raise ``IndexBusyError``."""
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +86,10 @@ class WriterLock:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.release()
 

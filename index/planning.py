@@ -8,7 +8,7 @@ from pathlib import Path
 
 from index.article import Article, SourceProblem
 from index.localstate import FileEntry, LocalState
-from index.sources import SourceFile, discover, read_source
+from index.sources import discover, read_source
 from index.store import ManifestEntry
 
 Target = tuple[Path, Path]  # (path to scan, corpus root that ids are relative to)
@@ -64,8 +64,10 @@ def make_plan(
     for source in files:
         name = str(source.path)
         known = local.file(name)
-        if known and (known.mtime_ns, known.size) == (source.mtime_ns, source.size) and all(
-            manifest.get(i) is not None and manifest[i].checksum == c for i, c in known.checksums.items()
+        if (
+            known
+            and (known.mtime_ns, known.size) == (source.mtime_ns, source.size)
+            and all(manifest.get(i) is not None and manifest[i].checksum == c for i, c in known.checksums.items())
         ):
             for article_id in known.checksums:
                 if _claim(plan, owners, article_id, name):

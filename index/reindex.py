@@ -25,7 +25,7 @@ from index.planning import Plan, Target, make_plan, resolve_targets
 from index.store import ArticleRecord, Generation, IndexSettings, ManifestEntry, StoreState
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
-_BATCH_PASSAGES = 256
+_BATCHES_PER_COMMIT = 8  # embedding batches between two published generations
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,10 @@ class Reindexer:
                 if owned:
                     lock.release()
         report = replace(report, seconds=time.perf_counter() - started)
-        live.local.set_roots([path for path, _ in targets if path.exists()], [path for path, _ in targets if not path.exists()])
+        live.local.set_roots(
+            [path for path, _ in targets if path.exists()],
+            [path for path, _ in targets if not path.exists()],
+        )
         live.local.add_report(time.time(), report.as_json())
         return report
 
@@ -197,25 +200,34 @@ class Reindexer:
         progress: Progress | None,
         publish: bool = True,
     ) -> _Counts:
-        for article_id in plan.removed:
-            generation.delete_article(article_id)
-            catalog.remove(article_id)
-            generation.delete_article_passages(article_id)
         settings = state.settings
         assert settings is not None
         chunking = ChunkSettings(settings.chunk_words, settings.chunk_overlap)
         work = [(article, chunk(article, chunking)) for article in plan.changed]
         total = sum(len(passages) for _, passages in work)
         counts = _Counts()
+        commit_size = self.live.config.batch_size * _BATCHES_PER_COMMIT
         batch: list[tuple[Article, tuple[Passage, ...]]] = []
         for item in work:
             batch.append(item)
-            if sum(len(p) for _, p in batch) >= _BATCH_PASSAGES or item is work[-1]:
-                self._write(batch, generation, catalog, manifest, counts, lambda n: _tick(progress, counts, n, total))
+            if sum(len(p) for _, p in batch) >= commit_size or item is work[-1]:
+                self._write(
+                    batch,
+                    generation,
+                    catalog,
+                    manifest,
+                    counts,
+                    lambda n: _tick(progress, counts, n, total),
+                )
                 batch = []
                 if publish:
                     state = replace(state, generation=state.generation + 1)
                     self.live.store.set_state(state)
+        # Removals come last, so a renamed or moved article reuses the vectors it had.
+        for article_id in plan.removed:
+            generation.delete_article(article_id)
+            catalog.remove(article_id)
+            generation.delete_article_passages(article_id)
         return counts
 
     def _write(

@@ -24,9 +24,7 @@ _ABBREVIATIONS = frozenset(
     "pres st mt ft inc corp co ltd bros ave blvd rd dept univ assn gov atty supt vs".split()
 )
 # Not a sentence end before a number: "No. 5", "Nov. 10", "p. 12".
-_BEFORE_NUMBER = frozenset(
-    "no nos vol art ch sec fig p pp jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
+_BEFORE_NUMBER = frozenset("no nos vol art ch sec fig p pp jan feb mar apr jun jul aug sep sept oct nov dec".split())
 _SHORT_LINE = 60
 
 

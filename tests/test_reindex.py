@@ -1,0 +1,237 @@
+"""Incremental reindex scenarios on a private corpus, with invariants checked after each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from index.embedding import SentenceTransformerEmbedder, Vectors
+from index.errors import EmptyIndexError, SettingsMismatchError
+from index.live import LiveIndex
+from index.reindex import Reindexer
+from tests.conftest import LiveFactory
+from tests.invariants import assert_consistent, corpus_articles
+
+SEED_A = "000_c355127225fa61d9.txt"
+SEED_B = "001_b0c10fa15994f385.txt"
+
+
+def index(live: LiveIndex, *paths: Path, full: bool = False, dry_run: bool = False) -> dict[str, Any]:
+    return Reindexer(live).run(list(paths) or None, full=full, dry_run=dry_run).as_json()
+
+
+def test_first_run_adds_every_article_and_a_second_run_changes_nothing(corpus: Path, make_live: LiveFactory) -> None:
+    live = make_live()
+    first = index(live, corpus)
+    assert (first["added"], first["passages_embedded"], first["passages_reused"]) == (
+        [SEED_A, SEED_B],
+        12,
+        0,
+    )
+    assert_consistent(live, corpus_articles(corpus))
+    second = index(live)  # no path: the corpus indexed before
+    assert (second["unchanged"], second["added"], second["updated"], second["removed"]) == (
+        [SEED_A, SEED_B],
+        [],
+        [],
+        [],
+    )
+    assert second["passages_embedded"] == 0
+    assert_consistent(live, corpus_articles(corpus))
+
+
+def test_no_change_run_in_a_new_process_does_not_load_the_model(
+    corpus: Path, make_live: LiveFactory, tmp_path: Path
+) -> None:
+    index(make_live(), corpus)
+    fresh = SentenceTransformerEmbedder()
+    live = LiveIndex(make_live().config, embedder=fresh)
+    report = index(live)
+    live.close()
+    assert report["unchanged"] == [SEED_A, SEED_B]
+    assert fresh._model is None  # never loaded
+
+
+def test_editing_one_paragraph_embeds_only_that_passage(corpus: Path, make_live: LiveFactory) -> None:
+    live = make_live()
+    index(live, corpus)
+    path = corpus / SEED_B
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("in Ramallah", "in the city of Ramallah"),
+        encoding="utf-8",
+    )
+    report = index(live, corpus)
+    assert (report["updated"], report["unchanged"]) == ([SEED_B], [SEED_A])
+    assert (report["passages_embedded"], report["passages_reused"]) == (1, 6)
+    assert_consistent(live, corpus_articles(corpus))
+    with live.reading() as snapshot:
+        hits = snapshot.keyword_search(["city", "ramallah"], 3)
+    assert "in the city of Ramallah" in hits[0].passage.text
+
+
+def test_adding_and_deleting_articles(corpus: Path, make_live: LiveFactory) -> None:
+    live = make_live()
+    index(live, corpus)
+    (corpus / "more").mkdir()
+    (corpus / "more" / "tokyo.md").write_text("# G7 in Tokyo\n\nForeign ministers met in Tokyo.\n", encoding="utf-8")
+    report = index(live, corpus)
+    assert (report["added"], report["passages_embedded"]) == (["more/tokyo.md"], 1)
+    assert_consistent(live, corpus_articles(corpus))
+    (corpus / SEED_A).unlink()
+    report = index(live, corpus)
+    assert report["removed"] == [SEED_A]
+    assert_consistent(live, corpus_articles(corpus))
+    with live.reading() as snapshot:
+        assert snapshot.keyword_search(["netanyahu", "pauses"], 10) == [] or all(
+            h.passage.article_id != SEED_A for h in snapshot.keyword_search(["netanyahu", "pauses"], 10)
+        )
+        assert snapshot.article(SEED_A) is None
+
+
+def test_renaming_a_file_moves_the_article_without_embedding(corpus: Path, make_live: LiveFactory) -> None:
+    live = make_live()
+    index(live, corpus)
+    (corpus / SEED_B).rename(corpus / "renamed.txt")
+    report = index(live, corpus)
+    assert (report["added"], report["removed"]) == (["renamed.txt"], [SEED_B])
+    assert (report["passages_embedded"], report["passages_reused"]) == (0, 7)
+    assert_consistent(live, corpus_articles(corpus))
+
+
+def test_indexing_one_file_leaves_the_rest_alone(corpus: Path, make_live: LiveFactory) -> None:
+    live = make_live()
+    index(live, corpus)
+    (corpus / SEED_A).write_text(" date 2023-11-15 A new text.\n\nSources: AP News", encoding="utf-8")
+    report = index(live, corpus / SEED_A)
+    assert (report["updated"], report["unchanged"], report["removed"]) == ([SEED_A], [], [])
+    assert_consistent(live, corpus_articles(corpus))
+
+
+def test_changed_chunk_settings_need_a_full_rebuild(corpus: Path, make_live: LiveFactory, tmp_path: Path) -> None:
+    index(make_live(), corpus)
+    smaller = make_live(chunk_words=40)
+    with pytest.raises(SettingsMismatchError, match=r"chunk_words 150 \(asked for 40\).*verbatim index --full"):
+        index(smaller, corpus)
+    report = index(smaller, corpus, full=True)
+    assert (sorted(report["updated"]), report["full"]) == ([SEED_A, SEED_B], True)
+    assert smaller.state.settings is not None and smaller.state.settings.chunk_words == 40
+    assert_consistent(smaller, corpus_articles(corpus))
+    assert smaller.store.tokens() == [smaller.generation.token]  # the old generation is gone
+    reopened = make_live()  # no options: the index's own settings
+    assert index(reopened)["unchanged"] == [SEED_A, SEED_B]
+
+
+def test_another_model_is_refused(corpus: Path, make_live: LiveFactory, tmp_path: Path) -> None:
+    index(make_live(), corpus)
+    folder = tmp_path / "other-model"
+    folder.mkdir()
+    (folder / "modules.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(SettingsMismatchError, match="model"):
+        index(make_live(model=str(folder)), corpus)
+
+
+def test_dry_run_reports_the_plan_and_writes_nothing(corpus: Path, make_live: LiveFactory) -> None:
+    live = make_live()
+    index(live, corpus)
+    before = corpus_articles(corpus)
+    (corpus / "new.txt").write_text("A new article about talks.", encoding="utf-8")
+    (corpus / SEED_A).unlink()
+    report = index(live, corpus, dry_run=True)
+    assert (report["added"], report["removed"], report["passages_embedded"], report["dry_run"]) == (
+        ["new.txt"],
+        [SEED_A],
+        1,
+        True,
+    )
+    assert_consistent(live, before)
+
+
+def test_bad_files_do_not_stop_the_rest(corpus: Path, make_live: LiveFactory) -> None:
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (corpus / "empty.md").write_text("", encoding="utf-8")
+    (corpus / "feed.jsonl").write_text('{"id": "x1", "text": "Fine record."}\nnot json\n', encoding="utf-8")
+    (corpus / "dup.jsonl").write_text(
+        json.dumps({"id": SEED_A, "text": "Same id as a seed file."}) + "\n", encoding="utf-8"
+    )
+    live = make_live()
+    report = Reindexer(live).run([corpus])
+    assert sorted(report.added) == [SEED_A, SEED_B, "x1"]
+    messages = {(Path(p.path).name, p.line, p.level): p.message for p in report.problems}
+    assert set(messages) == {
+        ("binary.txt", None, "error"),
+        ("empty.md", None, "warning"),
+        ("feed.jsonl", 2, "error"),
+        ("dup.jsonl", None, "error"),
+    }
+    assert str(corpus / SEED_A) in messages[("dup.jsonl", None, "error")]  # names both files
+    expected = corpus_articles(corpus)  # the reader keeps the first claimant too
+    assert_consistent(live, {i: expected[i] for i in (SEED_A, SEED_B, "x1")})
+
+
+class FailingEmbedder:
+    """Fault injection: the real model, which raises after ``calls`` batches."""
+
+    def __init__(self, real: SentenceTransformerEmbedder, calls: int, error: BaseException) -> None:
+        self._real, self._calls, self._error = real, calls, error
+
+    @property
+    def name(self) -> str:
+        return self._real.name
+
+    @property
+    def dimension(self) -> int:
+        return self._real.dimension
+
+    def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors:
+        if self._calls == 0:
+            raise self._error
+        self._calls -= 1
+        return self._real.embed_documents(texts, progress)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self._real.embed_query(text)
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("disk full")], ids=["ctrl-c", "crash"])
+def test_a_run_that_fails_midway_leaves_a_consistent_index_and_the_next_completes(
+    corpus: Path,
+    make_live: LiveFactory,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+    error: BaseException,
+) -> None:
+    index(make_live(), corpus)
+    for n in range(40):
+        (corpus / f"extra-{n:02d}.txt").write_text(
+            f"Extra article {n} about diplomacy. " * 20 + f"Unique {n}.", encoding="utf-8"
+        )
+    config = make_live(batch_size=2).config  # 16 passages a commit: several commits in this run
+    broken = LiveIndex(config, embedder=FailingEmbedder(embedder, 1, error))
+    with pytest.raises(type(error)):
+        Reindexer(broken).run([corpus])
+    broken.close()
+    live = make_live()
+    live.refresh(force=True)
+    assert live.state.clean is False  # the next writer knows to sweep
+    committed = set(live.generation.manifest())
+    assert {SEED_A, SEED_B} < committed < set(corpus_articles(corpus))
+    report = index(live, corpus)
+    assert set(report["added"]) == set(corpus_articles(corpus)) - committed
+    assert_consistent(live, corpus_articles(corpus))
+    assert live.state.clean is True
+
+
+def test_asking_an_empty_index_for_its_corpus_says_what_to_do(make_live: LiveFactory) -> None:
+    with pytest.raises(EmptyIndexError, match="verbatim index seeds/"):
+        index(make_live())
+
+
+def test_vectors_are_unit_length(embedder: SentenceTransformerEmbedder) -> None:
+    vectors = embedder.embed_documents(["one text", "another text"])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
