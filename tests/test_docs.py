@@ -17,7 +17,7 @@ def all_parameters() -> list[click.Parameter]:
 
 def test_readme_names_every_option_and_environment_variable() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    missing = []
+    missing: list[str] = []
     for param in all_parameters():
         names = [o for o in param.opts if o.startswith("--") and o not in ("--help",)]
         missing.extend(n for n in names if f"`{n}" not in readme)
