@@ -20,6 +20,7 @@ from index.chunking import Passage
 from index.filters import Filters, date_number
 from index.keyword import FTS_TOKENIZER, fts_query
 from index.store import ArticleRecord
+from index.vectors import PassageVectors, encode_sentences, to_blob
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,9 +31,10 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS passages (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL,
     version TEXT NOT NULL, position INTEGER NOT NULL, start_char INTEGER NOT NULL,
-    end_char INTEGER NOT NULL);
+    end_char INTEGER NOT NULL, vector BLOB NOT NULL, sentences TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages (article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (text, tokenize='{FTS_TOKENIZER}');
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab (passages_fts, 'row');
 """
 
 _ARTICLE_COLUMNS = "id, checksum, title, date, source, url, path, n_passages, indexed_at"
@@ -118,7 +120,7 @@ class Catalog:
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def apply(self, record: ArticleRecord, passages: Sequence[Passage]) -> None:
+    def apply(self, record: ArticleRecord, passages: Sequence[Passage], vectors: Sequence[PassageVectors]) -> None:
         """Replace an article (new or updated) and its passages in one transaction."""
         article = record.article
         with self._write() as db:
@@ -132,11 +134,20 @@ class Catalog:
                     date_number(article.date), article.text,
                 ),
             )  # fmt: skip
-            for p in passages:
+            for p, v in zip(passages, vectors, strict=True):
                 cursor = db.execute(
-                    "INSERT INTO passages (id, article_id, version, position, start_char, end_char)"
-                    " VALUES (?,?,?,?,?,?)",
-                    (p.id, p.article_id, p.version, p.position, p.start, p.end),
+                    "INSERT INTO passages (id, article_id, version, position, start_char, end_char, vector, sentences)"
+                    " VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        p.id,
+                        p.article_id,
+                        p.version,
+                        p.position,
+                        p.start,
+                        p.end,
+                        to_blob(v.passage),
+                        encode_sentences(v),
+                    ),
                 )
                 db.execute(
                     "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)",

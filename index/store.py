@@ -23,9 +23,9 @@ import numpy as np
 
 from index.article import Article
 from index.chunking import Passage
-from index.embedding import Vectors
 from index.errors import StoreUnavailableError
 from index.filters import Filters, date_number
+from index.vectors import PassageVectors, Vectors, decode_sentences, encode_sentences
 
 _BATCH = 1000
 _PLACEHOLDER = [1.0]  # manifest and state records need a vector; they are never searched
@@ -240,8 +240,8 @@ class Generation:
         self._articles = articles
         self._guard = guard
 
-    def add_passages(self, article: Article, passages: Sequence[Passage], vectors: Vectors) -> None:
-        """Write (or overwrite) one article version's passages."""
+    def add_passages(self, article: Article, passages: Sequence[Passage], vectors: Sequence[PassageVectors]) -> None:
+        """Write (or overwrite) one article version's passages with their sentence vectors."""
         base: dict[str, Any] = {"article_id": article.id, "version": article.version}
         if article.date is not None:
             base["date_num"] = date_number(article.date)
@@ -249,6 +249,7 @@ class Generation:
             base["source"] = article.source
         for first in range(0, len(passages), _BATCH):
             batch = passages[first : first + _BATCH]
+            batch_vectors = vectors[first : first + _BATCH]
             metas = [
                 {
                     **base,
@@ -256,13 +257,14 @@ class Generation:
                     "start": p.start,
                     "end": p.end,
                     "text_hash": p.text_hash,
+                    "sentences": encode_sentences(v),
                 }
-                for p in batch
+                for p, v in zip(batch, batch_vectors, strict=True)
             ]
             with self._guard():
                 self._passages.upsert(
                     ids=[p.id for p in batch],
-                    embeddings=vectors[first : first + _BATCH],
+                    embeddings=np.stack([v.passage for v in batch_vectors]),
                     documents=[p.text for p in batch],
                     metadatas=metas,
                 )
@@ -278,9 +280,9 @@ class Generation:
         with self._guard():
             self._passages.delete(where={"article_id": article_id})
 
-    def embeddings_for(self, hashes: Sequence[str]) -> dict[str, Vectors]:
+    def embeddings_for(self, hashes: Sequence[str]) -> dict[str, PassageVectors]:
         """Stored vectors for passage texts already embedded (the per-passage cache)."""
-        found: dict[str, Vectors] = {}
+        found: dict[str, PassageVectors] = {}
         unique = sorted(set(hashes))
         for first in range(0, len(unique), 500):
             with self._guard():
@@ -289,7 +291,7 @@ class Generation:
                     include=["embeddings", "metadatas"],
                 )
             for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
-                found[meta["text_hash"]] = np.asarray(vector, dtype=np.float32)
+                found[meta["text_hash"]] = _vectors_from(vector, meta)
         return found
 
     def put_article(self, record: ArticleRecord) -> None:
@@ -332,17 +334,16 @@ class Generation:
             )
         return records
 
-    def passages_of(self, article_id: str, version: str) -> list[Passage]:
-        """The stored passages of one article version, in order."""
+    def passages_of(self, article_id: str, version: str) -> list[tuple[Passage, PassageVectors]]:
+        """The stored passages of one article version, in order, with their vectors."""
         with self._guard():
             got = self._passages.get(
                 where={"$and": [{"article_id": article_id}, {"version": version}]},
-                include=["documents", "metadatas"],
+                include=["documents", "metadatas", "embeddings"],
             )
-        passages = [
-            _passage_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
-        return sorted(passages, key=lambda p: p.position)
+        rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+        pairs = [(_passage_from(i, d, m), _vectors_from(e, m)) for i, d, m, e in rows]
+        return sorted(pairs, key=lambda pair: pair[0].position)
 
     def passage_keys(self) -> list[tuple[str, str, str]]:
         """``(passage id, article id, version)`` of every stored passage: for consistency sweeps."""
@@ -427,6 +428,12 @@ def _record_from(article_id: str, text: str, meta: dict[str, Any]) -> ArticleRec
         checksum=meta["checksum"],
     )
     return ArticleRecord(article, int(meta["n_passages"]), float(meta["indexed_at"]))
+
+
+def _vectors_from(vector: Any, meta: dict[str, Any]) -> PassageVectors:
+    passage: Vectors = np.asarray(vector, dtype=np.float32)
+    spans, sentences = decode_sentences(meta["sentences"], len(passage))
+    return PassageVectors(passage, spans, sentences)
 
 
 def _passage_from(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:

@@ -37,7 +37,8 @@ def assert_consistent(live: LiveIndex, expected: dict[str, Article]) -> None:
     assert {i: e.n_passages for i, e in manifest.items()} == dict(Counter(p.article_id for p in want.values()))
     for article_id, article in expected.items():
         stored = generation.passages_of(article_id, article.version)
-        assert [p.text for p in stored] == [article.text[p.start : p.end] for p in stored]
+        assert [p.text for p, _ in stored] == [article.text[p.start : p.end] for p, _ in stored]
+        assert all(len(v.spans) == len(v.sentences) > 0 for _, v in stored)
     live.resync()
     with live.catalog.snapshot() as snapshot:
         replica = {r.article.id: r.article.checksum for r in snapshot.articles()}

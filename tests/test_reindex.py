@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.embedding import SentenceTransformerEmbedder, Vectors
+from index.embedding import SentenceTransformerEmbedder
 from index.errors import EmptyIndexError, SettingsMismatchError
 from index.live import LiveIndex
 from index.reindex import Reindexer
+from index.vectors import PassageVectors, Vectors
 from tests.conftest import LiveFactory
 from tests.invariants import assert_consistent, corpus_articles
 
@@ -195,6 +196,14 @@ class FailingEmbedder:
 
     def embed_query(self, text: str) -> Vectors:
         return self._real.embed_query(text)
+
+    def embed_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> list[PassageVectors]:
+        if self._calls == 0:
+            raise self._error
+        self._calls -= 1
+        return self._real.embed_passages(texts, progress)
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("disk full")], ids=["ctrl-c", "crash"])
