@@ -20,7 +20,7 @@ from index.chunking import Passage
 from index.filters import Filters, date_number
 from index.keyword import FTS_TOKENIZER, fts_query
 from index.store import ArticleRecord
-from index.vectors import PassageVectors, encode_sentences, to_blob
+from index.vectors import PassageVectors, decode_sentences, encode_sentences, from_blob, to_blob
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -187,9 +187,9 @@ class Snapshot:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
-    def keyword_search(self, terms: list[str], k: int, filters: Filters | None = None) -> list[KeywordHit]:
-        """The ``k`` best passages by BM25 for any of ``terms``, filtered in the query."""
-        if not terms:
+    def keyword_search(self, words: list[str], k: int, filters: Filters | None = None) -> list[KeywordHit]:
+        """The ``k`` best passages by BM25 for any of ``words`` (unstemmed), filtered in the query."""
+        if not words:
             return []
         where, params = _filter_sql(filters)
         rows = self._db.execute(
@@ -197,9 +197,76 @@ class Snapshot:
             " FROM passages_fts AS f JOIN passages AS p ON p.rowid = f.rowid"
             " JOIN articles AS a ON a.id = p.article_id"
             f" WHERE passages_fts MATCH ?{where} ORDER BY bm25(passages_fts) LIMIT ?",
-            (fts_query(terms), *params, k),
+            (fts_query(words), *params, k),
         ).fetchall()
         return [KeywordHit(_passage(row), -float(row[7])) for row in rows]
+
+    def keyword_scores(self, words: list[str], passage_ids: Sequence[str]) -> dict[str, float]:
+        """BM25 of the given passages for ``words`` (absent: no word matches)."""
+        ids = list(set(passage_ids))
+        if not words or not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT p.id, bm25(passages_fts) FROM passages_fts AS f JOIN passages AS p ON p.rowid = f.rowid"
+            f" WHERE passages_fts MATCH ? AND f.rowid IN (SELECT rowid FROM passages WHERE id IN ({marks}))",
+            (fts_query(words), *ids),
+        ).fetchall()
+        return {str(i): -float(score) for i, score in rows}
+
+    def vectors(self, passage_ids: Sequence[str]) -> dict[str, PassageVectors]:
+        """The stored vectors of passages, with their sentence spans and vectors."""
+        ids = list(set(passage_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT id, vector, sentences FROM passages WHERE id IN ({marks})", ids).fetchall()
+        found: dict[str, PassageVectors] = {}
+        for passage_id, blob, sentences in rows:
+            passage = from_blob(blob)
+            spans, matrix = decode_sentences(sentences, len(passage))
+            found[str(passage_id)] = PassageVectors(passage, spans, matrix)
+        return found
+
+    def passages(self, passage_ids: Sequence[str]) -> dict[str, Passage]:
+        """Passages by id (absent: not live in this snapshot)."""
+        ids = list(set(passage_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text"
+            f" FROM passages AS p JOIN passages_fts AS f ON f.rowid = p.rowid WHERE p.id IN ({marks})",
+            ids,
+        ).fetchall()
+        return {str(row[0]): _passage(row) for row in rows}
+
+    def document_frequencies(self, stems: Sequence[str]) -> dict[str, int]:
+        """In how many passages each stem occurs (FTS5's own vocabulary)."""
+        unique = list(set(stems))
+        if not unique:
+            return {}
+        marks = ",".join("?" * len(unique))
+        rows = self._db.execute(f"SELECT term, doc FROM passages_vocab WHERE term IN ({marks})", unique).fetchall()
+        return {str(term): int(doc) for term, doc in rows}
+
+    def article_dates(self, article_ids: Sequence[str]) -> dict[str, dt.date | None]:
+        """The publication date of each article (None: undated)."""
+        ids = list(set(article_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT id, date FROM articles WHERE id IN ({marks})", ids).fetchall()
+        return {str(i): dt.date.fromisoformat(d) if d else None for i, d in rows}
+
+    def passage_count(self) -> int:
+        """How many passages are live."""
+        return int(self._db.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    def newest_date(self) -> dt.date | None:
+        """The date of the most recent dated article."""
+        row = self._db.execute("SELECT max(date) FROM articles").fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
 
     def live_versions(self, article_ids: Sequence[str]) -> dict[str, str]:
         """The version of each article this snapshot serves (absent: not indexed)."""

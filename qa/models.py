@@ -1,0 +1,95 @@
+"""Small linear models that rank passages and sentences and give a calibrated confidence.
+
+Their weights are fitted on SQuAD dev (``verbatim eval fit``; see docs/EVALUATION.md) and
+shipped in ``qa/weights.json``; nothing here is tuned by hand to particular questions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+Features = dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Linear:
+    """``bias + sum(weight * feature)``; features are standardised with the stored means and scales."""
+
+    weights: dict[str, float]
+    bias: float = 0.0
+    means: dict[str, float] = field(default_factory=dict)
+    scales: dict[str, float] = field(default_factory=dict)
+
+    def score(self, features: Features) -> float:
+        """The model's raw score (a log-odds for the logistic models)."""
+        total = self.bias
+        for name, weight in self.weights.items():
+            value = features.get(name, 0.0)
+            total += weight * (value - self.means.get(name, 0.0)) / self.scales.get(name, 1.0)
+        return total
+
+    def probability(self, features: Features) -> float:
+        """The logistic of the score, in [0, 1]."""
+        return sigmoid(self.score(features))
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form."""
+        return {"weights": self.weights, "bias": self.bias, "means": self.means, "scales": self.scales}
+
+
+def sigmoid(value: float) -> float:
+    """The logistic function, safe for large magnitudes."""
+    if value >= 0:
+        return 1.0 / (1.0 + math.exp(-value))
+    exp = math.exp(value)
+    return exp / (1.0 + exp)
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    """The three models the answerer uses."""
+
+    passage: Linear
+    sentence: Linear
+    confidence: Linear
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form of all three."""
+        return {
+            "note": self.note,
+            "passage": self.passage.as_json(),
+            "sentence": self.sentence.as_json(),
+            "confidence": self.confidence.as_json(),
+        }
+
+
+def _linear(data: dict[str, Any]) -> Linear:
+    return Linear(
+        weights={k: float(v) for k, v in data["weights"].items()},
+        bias=float(data.get("bias", 0.0)),
+        means={k: float(v) for k, v in data.get("means", {}).items()},
+        scales={k: float(v) for k, v in data.get("scales", {}).items()},
+    )
+
+
+def load_models(path: Path | None = None) -> Models:
+    """Read the weights: a given file, or the ones shipped with the package."""
+    if path is None:
+        text = resources.files("qa").joinpath("weights.json").read_text(encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    return Models(
+        _linear(data["passage"]), _linear(data["sentence"]), _linear(data["confidence"]), data.get("note", "")
+    )
+
+
+def save_models(models: Models, path: Path) -> None:
+    """Write the weights as JSON."""
+    path.write_text(json.dumps(models.as_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")

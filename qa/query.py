@@ -1,0 +1,117 @@
+"""From a question (and the conversation so far) to what retrieval searches for."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from index.keyword import content_words, stem, words
+
+MAX_QUESTION_CHARS = 1000
+
+AnswerType = Literal["person", "date", "number", "place", "organization"]
+
+_FOLLOW_UP_WORDS = frozenset(
+    "he she they him her them his hers their theirs it its this that these those there".split()
+)
+_FOLLOW_UP_START = re.compile(r"^\s*(?:and|also|what about|how about|then|so)\b", re.IGNORECASE)
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
+_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
+    (re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich (?:person|official|leader|president|minister)\b", re.I), "person"),
+    (re.compile(r"^\s*(?:and\s+)?when\b|\bwhat (?:year|date|day|month|time|decade|century)\b|\bwhich (?:year|date|day)\b", re.I), "date"),
+    (re.compile(r"\bhow (?:many|much|long|far|old|large|big|often)\b|\bwhat (?:number|percentage|percent|amount)\b", re.I), "number"),
+    (re.compile(r"^\s*(?:and\s+)?where\b|\bwhat (?:city|country|place|region|state|town)\b|\bin which (?:city|country)\b", re.I), "place"),
+    (re.compile(r"\bwhat (?:organization|company|group|agency|team|party)\b|\bwhich (?:organization|company|group|agency|team|party)\b", re.I), "organization"),
+)  # fmt: skip
+
+
+class QuestionError(ValueError):
+    """The question cannot be searched as given; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One message of the conversation so far."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What to search for.
+
+    Attributes:
+        question: the question, cleaned, as the user asked it.
+        search_text: what the dense search embeds (the question, after earlier questions
+            when this one leans on them).
+        words: content words of the question (unstemmed, for FTS5).
+        context_words: content words borrowed from earlier turns, for a follow-up.
+        answer_type: the kind of short answer the question asks for, if any.
+    """
+
+    question: str
+    search_text: str
+    words: tuple[str, ...]
+    context_words: tuple[str, ...] = ()
+    answer_type: AnswerType | None = None
+
+    @property
+    def all_words(self) -> list[str]:
+        """Question and context words together (for keyword search)."""
+        return list(dict.fromkeys((*self.words, *self.context_words)))
+
+    def weights(self) -> dict[str, float]:
+        """Stem -> weight: 1 for the question's own terms, 0.5 for borrowed context."""
+        weights = {stem(w): 0.5 for w in self.context_words}
+        weights.update({stem(w): 1.0 for w in self.words})
+        return weights
+
+
+def clean_question(raw: str) -> str:
+    """Remove control characters and collapse white space; refuse what cannot be searched."""
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in raw)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("Please type a question, for example: Who did Blinken meet in Ramallah?")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"That question is {len(text):,} characters long; please ask it in under {MAX_QUESTION_CHARS:,}."
+        )
+    if not any(c.isalnum() for c in text):
+        raise QuestionError("That question has no words to search for; please ask it in words.")
+    return text
+
+
+def answer_type(question: str) -> AnswerType | None:
+    """The kind of short answer asked for: who -> person, when -> date, how many -> number..."""
+    for pattern, kind in _TYPES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def build_query(raw: str, history: Sequence[Turn] = ()) -> Query:
+    """Clean the question and, for a follow-up, borrow the subject from earlier turns."""
+    question = clean_question(raw)
+    own = content_words(question)
+    previous = [t.content for t in history if t.role == "user" and t.content.strip()]
+    context: list[str] = []
+    search_text = question
+    if previous and is_follow_up(question, own):
+        earlier = previous[-1]
+        answers = [t.content for t in history if t.role == "assistant"]
+        names = _NAME.findall(answers[-1][:400]) if answers else []
+        context = [w for w in content_words(earlier + " " + " ".join(names)) if stem(w) not in {stem(o) for o in own}]
+        search_text = f"{earlier} {question}"
+        return Query(question, search_text, tuple(own), tuple(context), answer_type(question) or answer_type(earlier))
+    return Query(question, search_text, tuple(own), (), answer_type(question))
+
+
+def is_follow_up(question: str, own_words: Sequence[str]) -> bool:
+    """A question that leans on the previous one: a pronoun, "And ...?", or almost no words."""
+    lowered = set(words(question))
+    return bool(lowered & _FOLLOW_UP_WORDS) or bool(_FOLLOW_UP_START.match(question)) or len(own_words) <= 1

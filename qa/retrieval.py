@@ -1,0 +1,160 @@
+"""Hybrid retrieval: dense and keyword candidates, both scores computed exactly for all.
+
+Rank fusion throws the scores away; a blend of the two scores needs both for every
+candidate. So the union of the dense and keyword top-k gets its exact cosine (from the
+replica's stored vectors) and its exact BM25 (one FTS5 query restricted to those rows),
+plus sentence-level evidence, and one linear model ranks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.catalog import Snapshot
+from index.chunking import Passage
+from index.filters import Filters
+from index.keyword import terms
+from index.live import LiveIndex
+from index.vectors import PassageVectors, Vectors
+from qa.models import Features, Models
+from qa.query import Query
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalSettings:
+    """How many candidates each search returns before they are ranked together."""
+
+    dense_k: int = 30
+    keyword_k: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A ranked passage with the evidence that ranked it."""
+
+    passage: Passage
+    vectors: PassageVectors
+    features: Features
+    score: float
+    article_date: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What scoring a text against the question needs: term weights, IDF and the question vector."""
+
+    weights: dict[str, float]
+    idf: dict[str, float]
+    vector: Vectors
+
+    @property
+    def total(self) -> float:
+        """The weighted IDF mass of all question terms."""
+        return sum(w * self.idf[t] for t, w in self.weights.items())
+
+    def coverage(self, stems: set[str]) -> float:
+        """The share of the question's weighted IDF mass found among ``stems``."""
+        total = self.total
+        if total <= 0:
+            return 0.0
+        return sum(w * self.idf[t] for t, w in self.weights.items() if t in stems) / total
+
+
+def evidence(query: Query, vector: Vectors, snapshot: Snapshot) -> Evidence:
+    """Term weights and IDF over the live passages."""
+    weights = query.weights()
+    count = max(snapshot.passage_count(), 1)
+    frequencies = snapshot.document_frequencies(list(weights))
+    idf = {t: math.log(1.0 + (count - frequencies.get(t, 0) + 0.5) / (frequencies.get(t, 0) + 0.5)) for t in weights}
+    return Evidence(weights, idf, vector)
+
+
+class Retriever:
+    """Finds and ranks passages for a query.
+
+    Args:
+        live: the index.
+        models: the passage ranking model (and the others, unused here).
+        settings: candidate depths.
+    """
+
+    def __init__(self, live: LiveIndex, models: Models, settings: RetrievalSettings | None = None) -> None:
+        self._live = live
+        self._models = models
+        self._settings = settings or RetrievalSettings()
+
+    def retrieve(
+        self,
+        query: Query,
+        snapshot: Snapshot,
+        filters: Filters | None = None,
+        boost: tuple[dt.date, dt.date] | None = None,
+    ) -> tuple[list[Hit], Evidence]:
+        """Ranked passages, best first, and the evidence used to score them."""
+        vector = self._live.embedder().embed_query(query.search_text)
+        found = evidence(query, vector, snapshot)
+        dense = self._live.dense(vector, self._settings.dense_k, filters)
+        keyword = snapshot.keyword_search(query.all_words, self._settings.keyword_k, filters)
+        ids = list(dict.fromkeys([h.passage.id for h in dense] + [h.passage.id for h in keyword]))
+        passages = snapshot.passages(ids)  # only versions live in this snapshot survive
+        vectors = snapshot.vectors(list(passages))
+        bm25 = {h.passage.id: h.score for h in keyword}
+        unscored = [i for i in passages if i not in bm25]
+        bm25.update(snapshot.keyword_scores(query.all_words, unscored))
+        dates = snapshot.article_dates([p.article_id for p in passages.values()])
+        top_bm25 = max(bm25.values(), default=0.0)
+        hits = []
+        for passage_id, passage in passages.items():
+            features = _passage_features(
+                passage,
+                vectors[passage_id],
+                found,
+                bm25.get(passage_id, 0.0),
+                top_bm25,
+                dates.get(passage.article_id),
+                boost,
+            )
+            hits.append(
+                Hit(
+                    passage,
+                    vectors[passage_id],
+                    features,
+                    self._models.passage.score(features),
+                    dates.get(passage.article_id),
+                )
+            )
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits, found
+
+
+def sentence_stems(text: str, spans: Sequence[tuple[int, int]]) -> list[set[str]]:
+    """The stem set of each sentence of a passage."""
+    return [set(terms(text[s:e])) for s, e in spans]
+
+
+def _passage_features(
+    passage: Passage,
+    vectors: PassageVectors,
+    found: Evidence,
+    bm25: float,
+    top_bm25: float,
+    date: dt.date | None,
+    boost: tuple[dt.date, dt.date] | None,
+) -> Features:
+    sentence_sims = vectors.sentences @ found.vector if len(vectors.spans) else np.zeros(1)
+    stems = sentence_stems(passage.text, vectors.spans) or [set()]
+    idf_total = sum(found.idf[t] * w for t, w in found.weights.items()) or 1.0
+    return {
+        "dense": float(vectors.passage @ found.vector),
+        "bm25": bm25 / top_bm25 if top_bm25 > 0 else 0.0,
+        "bm25_norm": bm25 / idf_total,
+        "coverage": found.coverage(set().union(*stems)),
+        "sent_coverage": max(found.coverage(s) for s in stems),
+        "sent_dense": float(np.max(sentence_sims)),
+        "date_match": 1.0 if boost and date and boost[0] <= date <= boost[1] else 0.0,
+    }
