@@ -40,6 +40,35 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# Irregular verbs: Porter cannot tell that "met" is "meet", so both count as one term.
+_IRREGULAR_FORMS = """
+arise arose arisen|awake awoke awoken|bear bore borne|beat beat beaten|become became|begin began begun|bend bent|
+bet bet|bite bit bitten|bleed bled|blow blew blown|break broke broken|breed bred|bring brought|
+build built|burn burnt|burst burst|buy bought|catch caught|choose chose chosen|cling clung|come came|cost cost|
+creep crept|cut cut|deal dealt|dig dug|draw drew drawn|dream dreamt|drink drank drunk|drive drove driven|
+eat ate eaten|fall fell fallen|feed fed|feel felt|fight fought|find found|flee fled|fly flew flown|
+forbid forbade forbidden|
+forget forgot forgotten|forgive forgave forgiven|freeze froze frozen|give gave given|go went gone|
+grow grew grown|hang hung|hear heard|hide hid hidden|hit hit|hold held|hurt hurt|keep kept|know knew known|
+lay laid|lead led|leave left|lend lent|light lit|lose lost|make made|mean meant|meet met|pay paid|
+prove proven|put put|quit quit|read read|ride rode ridden|ring rang rung|rise rose risen|run ran|say said|
+see saw seen|seek sought|sell sold|send sent|set set|shake shook shaken|shine shone|shoot shot|show shown|
+shrink shrank shrunk|shut shut|sing sang sung|sink sank sunk|sit sat|sleep slept|slide slid|speak spoke spoken|
+spend spent|spin spun|split split|spread spread|spring sprang sprung|stand stood|steal stole stolen|stick stuck|
+sting stung|strike struck|strive strove striven|swear swore sworn|sweep swept|swim swam swum|swing swung|
+take took taken|teach taught|tear tore torn|tell told|think thought|throw threw thrown|understand understood|
+undertake undertook undertaken|wake woke woken|wear wore worn|weave wove woven|win won|withdraw withdrew withdrawn|
+write wrote written|overtake overtook overtaken|overcome overcame|undergo underwent undergone|uphold upheld|
+withhold withheld|foresee foresaw foreseen|oversee oversaw overseen|rebuild rebuilt|mislead misled
+"""
+LEMMAS: dict[str, str] = {
+    form: group.split()[0] for group in _IRREGULAR_FORMS.replace("\n", "").split("|") for form in group.split()[1:]
+}
+VARIANTS: dict[str, tuple[str, ...]] = {}
+for _form, _lemma in LEMMAS.items():
+    VARIANTS[_lemma] = (*VARIANTS.get(_lemma, ()), _form)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased, diacritic-free word tokens, split as FTS5's unicode61 splits them."""
     return _TOKEN.findall(_fold(text))
@@ -47,8 +76,8 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The Porter stem of one folded word."""
-    return str(_STEMMER.stemWord(word))
+    """The Porter stem of one folded word, irregular verb forms first mapped to their lemma."""
+    return str(_STEMMER.stemWord(LEMMAS.get(word, word)))
 
 
 def terms(text: str) -> list[str]:
@@ -68,6 +97,12 @@ def content_words(text: str) -> list[str]:
 def fts_query(plain_words: list[str]) -> str:
     """An FTS5 MATCH expression: any of the words, each quoted so none is an operator.
 
-    Give the words unstemmed: FTS5 stems them itself, and Porter is not idempotent.
+    Give the words unstemmed: FTS5 stems them itself, and Porter is not idempotent. Irregular
+    verbs are searched in all their forms ("meet" also finds "met").
     """
-    return " OR ".join('"' + word.replace('"', '""') + '"' for word in plain_words)
+    expanded: dict[str, None] = {}
+    for word in plain_words:
+        lemma = LEMMAS.get(word, word)
+        for form in (word, lemma, *VARIANTS.get(lemma, ())):
+            expanded.setdefault(form, None)
+    return " OR ".join('"' + word.replace('"', '""') + '"' for word in expanded)

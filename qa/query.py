@@ -11,21 +11,29 @@ from typing import Literal
 from index.keyword import content_words, stem, words
 
 MAX_QUESTION_CHARS = 1000
+CONTEXT_WEIGHT = 0.35  # a word borrowed from earlier turns counts about a third of one asked now
 
 AnswerType = Literal["person", "date", "number", "place", "organization"]
 
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+_PRONOUNS = frozenset("he she they him her them his hers their theirs".split())
 _FOLLOW_UP_WORDS = frozenset(
     "he she they him her them his hers their theirs it its this that these those there".split()
 )
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|also|what about|how about|then|so)\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
-_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
-    (re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich (?:person|official|leader|president|minister)\b", re.I), "person"),
-    (re.compile(r"^\s*(?:and\s+)?when\b|\bwhat (?:year|date|day|month|time|decade|century)\b|\bwhich (?:year|date|day)\b", re.I), "date"),
-    (re.compile(r"\bhow (?:many|much|long|far|old|large|big|often)\b|\bwhat (?:number|percentage|percent|amount)\b", re.I), "number"),
-    (re.compile(r"^\s*(?:and\s+)?where\b|\bwhat (?:city|country|place|region|state|town)\b|\bin which (?:city|country)\b", re.I), "place"),
-    (re.compile(r"\bwhat (?:organization|company|group|agency|team|party)\b|\bwhich (?:organization|company|group|agency|team|party)\b", re.I), "organization"),
-)  # fmt: skip
+_TYPE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    ("person", r"^\s*(?:and\s+)?(?:who|whom|whose)\b"),
+    ("person", r"\bwhich (?:person|official|leader|president|minister)\b"),
+    ("date", r"^\s*(?:and\s+)?when\b"),
+    ("date", r"\b(?:what|which) (?:year|date|day|month|time|decade|century)\b"),
+    ("number", r"\bhow (?:many|much|long|far|old|large|big|often)\b"),
+    ("number", r"\bwhat (?:number|percentage|percent|amount)\b"),
+    ("place", r"^\s*(?:and\s+)?where\b"),
+    ("place", r"\b(?:what|which|in which) (?:city|country|place|region|state|town)\b"),
+    ("organization", r"\b(?:what|which) (?:organization|company|group|agency|team|party)\b"),
+)
+_TYPES = tuple((re.compile(pattern, re.IGNORECASE), kind) for kind, pattern in _TYPE_PATTERNS)
 
 
 class QuestionError(ValueError):
@@ -65,8 +73,8 @@ class Query:
         return list(dict.fromkeys((*self.words, *self.context_words)))
 
     def weights(self) -> dict[str, float]:
-        """Stem -> weight: 1 for the question's own terms, 0.5 for borrowed context."""
-        weights = {stem(w): 0.5 for w in self.context_words}
+        """Stem -> weight: 1 for the question's own terms, less for borrowed context."""
+        weights = {stem(w): CONTEXT_WEIGHT for w in self.context_words}
         weights.update({stem(w): 1.0 for w in self.words})
         return weights
 
@@ -102,13 +110,31 @@ def build_query(raw: str, history: Sequence[Turn] = ()) -> Query:
     context: list[str] = []
     search_text = question
     if previous and is_follow_up(question, own):
-        earlier = previous[-1]
+        earlier, replaced = _drop_replaced_slot(previous[-1], question)
         answers = [t.content for t in history if t.role == "assistant"]
-        names = _NAME.findall(answers[-1][:400]) if answers else []
-        context = [w for w in content_words(earlier + " " + " ".join(names)) if stem(w) not in {stem(o) for o in own}]
+        uses_pronoun = bool(set(words(question)) & _PRONOUNS)
+        names = _NAME.findall(answers[-1][:400]) if answers and uses_pronoun else []
+        skip = {stem(w) for w in [*own, *replaced]}
+        context = [w for w in content_words(earlier + " " + " ".join(names)) if stem(w) not in skip]
         search_text = f"{earlier} {question}"
-        return Query(question, search_text, tuple(own), tuple(context), answer_type(question) or answer_type(earlier))
+        inherited = None if _WH.search(question) else answer_type(earlier)  # "And in Turkey?" asks what "Who...?" asked
+        return Query(question, search_text, tuple(own), tuple(context), answer_type(question) or inherited)
     return Query(question, search_text, tuple(own), (), answer_type(question))
+
+
+_SLOT = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<prep>in|on|at|from|to|with|about|for|by|during)\s+", re.I)
+
+
+def _drop_replaced_slot(earlier: str, question: str) -> tuple[str, list[str]]:
+    """ "And in Turkey?" after "...meet in Ramallah?": Turkey takes Ramallah's place."""
+    match = _SLOT.match(question)
+    if not match:
+        return earlier, []
+    pattern = rf"\b{match.group('prep')}\s+(?:the\s+)?[\w'’-]+(?:\s+[A-Z][\w'’-]*)*"
+    found = re.search(pattern, earlier, flags=re.IGNORECASE)
+    if not found:
+        return earlier, []
+    return earlier[: found.start()] + earlier[found.end() :], words(found.group(0))
 
 
 def is_follow_up(question: str, own_words: Sequence[str]) -> bool:
