@@ -14,7 +14,7 @@ from qa.dates import DateIntent, describe, find_dates
 from qa.extraction import Sentence, SpanFinder, choose_excerpts, rank_sentences
 from qa.models import Features, Models, load_models
 from qa.query import Query, Turn, build_query
-from qa.retrieval import RetrievalSettings, Retriever
+from qa.retrieval import Hit, RetrievalSettings, Retriever
 
 REFUSAL = "The indexed articles don't answer this."
 
@@ -24,13 +24,14 @@ class AnswerSettings:
     """Knobs of the answerer.
 
     Attributes:
-        threshold: the least confidence at which an answer is given rather than refused.
+        threshold: the least confidence at which an answer is given rather than refused
+            (None: the threshold fitted with the weights).
         top_k: how many top-ranked passages an answer may quote from.
         max_excerpts: most excerpts in one answer.
         closest: how many closest matches a refusal offers.
     """
 
-    threshold: float = 0.3
+    threshold: float | None = None
     top_k: int = 5
     max_excerpts: int = 3
     closest: int = 3
@@ -91,6 +92,15 @@ class Answer:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Result:
+    """An answer with the ranking behind it."""
+
+    answer: Answer
+    hits: tuple[Hit, ...]
+    ranked: tuple[Sentence, ...]
+
+
 class Answerer:
     """Answers questions from a live index.
 
@@ -104,6 +114,7 @@ class Answerer:
         self.live = live
         self.settings = settings or AnswerSettings()
         self.models = models or load_models()
+        self.threshold = self.settings.threshold if self.settings.threshold is not None else self.models.threshold
         self.retriever = Retriever(live, self.models, RetrievalSettings())
         self.spans = SpanFinder()
 
@@ -120,6 +131,16 @@ class Answerer:
         top_k: int | None = None,
     ) -> Answer:
         """Answer ``question``; raises ``QuestionError`` or ``EmptyIndexError`` with a message to show."""
+        return self.run(question, history, filters, top_k).answer
+
+    def run(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Result:
+        """``ask``, keeping the ranked passages and sentences (for evaluation and fitting)."""
         query = build_query(question, history)
         with self.live.reading() as snapshot:
             intent = find_dates(query.question, snapshot.newest_date())
@@ -127,14 +148,15 @@ class Answerer:
             boost = (intent.since, intent.until) if intent and not intent.narrow else None
             hits, found = self.retriever.retrieve(query, snapshot, filters, boost)
             ranked = rank_sentences(hits, found, self.models, top_k or self.settings.top_k)
-            return self._compose(query, ranked, snapshot, note)
+            answer = self._compose(query, ranked, snapshot, note)
+        return Result(answer, tuple(hits), tuple(ranked))
 
     def _compose(self, query: Query, ranked: list[Sentence], snapshot: Snapshot, note: str) -> Answer:
         if not ranked:
             return Answer(query.question, False, _join(note, REFUSAL), 0.0)
         features = confidence_features(ranked)
         confidence = self.models.confidence.probability(features)
-        if confidence < self.settings.threshold:
+        if confidence < self.threshold:
             closest = _closest(ranked, self.settings.closest)
             citations = _citations(closest, snapshot, None)
             return Answer(query.question, False, _join(note, _refusal(citations)), confidence, citations, features)

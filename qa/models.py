@@ -57,12 +57,14 @@ class Models:
     passage: Linear
     sentence: Linear
     confidence: Linear
+    threshold: float = 0.3
     note: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The stored form of all three."""
         return {
             "note": self.note,
+            "threshold": self.threshold,
             "passage": self.passage.as_json(),
             "sentence": self.sentence.as_json(),
             "confidence": self.confidence.as_json(),
@@ -86,7 +88,11 @@ def load_models(path: Path | None = None) -> Models:
         text = path.read_text(encoding="utf-8")
     data = json.loads(text)
     return Models(
-        _linear(data["passage"]), _linear(data["sentence"]), _linear(data["confidence"]), data.get("note", "")
+        _linear(data["passage"]),
+        _linear(data["sentence"]),
+        _linear(data["confidence"]),
+        float(data.get("threshold", 0.3)),
+        str(data.get("note", "")),
     )
 
 

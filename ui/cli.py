@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ui.cli_ask import ask_command, show_command
+from ui.cli_eval import eval_group
 from ui.cli_index import index_command, status_command
 
 
@@ -15,3 +17,6 @@ def main() -> None:
 
 main.add_command(index_command)
 main.add_command(status_command)
+main.add_command(ask_command)
+main.add_command(show_command)
+main.add_command(eval_group)

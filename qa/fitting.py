@@ -1,0 +1,120 @@
+"""Fitting the answerer's linear models on questions with gold spans (SQuAD).
+
+Rankers are conditional logits: per question, a softmax over its candidates, maximising the
+probability of the candidates that contain a gold span. The confidence is a plain logistic
+regression of "the first excerpt contains a gold span". Both are convex; Newton's method
+with a small L2 penalty converges in a few steps. Features are standardised first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from qa.models import Features, Linear
+
+Matrix = npt.NDArray[np.float64]
+
+PASSAGE_FEATURES = ("dense", "bm25", "bm25_norm", "coverage", "sent_coverage", "sent_dense")
+SENTENCE_FEATURES = (
+    "s_coverage", "s_dense", "p_score", "p_rank", "context_coverage", "s_words",
+    "p_dense", "p_bm25", "p_coverage", "p_sent_coverage",
+)  # fmt: skip
+CONFIDENCE_FEATURES = (
+    "s_coverage", "s_dense", "s_score", "margin", "p_dense", "p_bm25_norm", "p_coverage", "context_coverage",
+)  # fmt: skip
+DATE_MATCH_WEIGHT = 0.5  # SQuAD has no dates to learn this from: a modest, fixed boost
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One question's candidates and which of them contain a gold span."""
+
+    features: Sequence[Features]
+    labels: Sequence[bool]
+
+
+def _matrix(rows: Sequence[Features], names: Sequence[str]) -> Matrix:
+    return np.array([[row.get(n, 0.0) for n in names] for row in rows], dtype=np.float64)
+
+
+def _standardise(matrix: Matrix) -> tuple[Matrix, Matrix]:
+    means = matrix.mean(axis=0)
+    scales = matrix.std(axis=0)
+    scales[scales < 1e-9] = 1.0
+    return means, scales
+
+
+def fit_ranker(groups: Sequence[Group], names: Sequence[str], l2: float = 1.0, steps: int = 30) -> Linear:
+    """A conditional logit over each group's candidates."""
+    usable = [g for g in groups if any(g.labels) and len(g.labels) > 1]
+    if not usable:
+        raise ValueError("no question has both a right and a wrong candidate to learn from")
+    everything = _matrix([f for g in usable for f in g.features], names)
+    means, scales = _standardise(everything)
+    blocks = [((_matrix(g.features, names) - means) / scales, np.array(g.labels, dtype=np.float64)) for g in usable]
+    weights = np.zeros(len(names))
+    for _ in range(steps):
+        gradient = l2 * weights
+        hessian = l2 * np.eye(len(names))
+        for x, y in blocks:
+            scores = x @ weights
+            p = np.exp(scores - scores.max())
+            p /= p.sum()
+            q = y / y.sum()
+            gradient += x.T @ (p - q)
+            xp = x.T @ p
+            hessian += x.T @ (p[:, None] * x) - np.outer(xp, xp)
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return _linear(names, weights, 0.0, means, scales)
+
+
+def fit_logistic(
+    rows: Sequence[Features], labels: Sequence[bool], names: Sequence[str], l2: float = 1.0, steps: int = 50
+) -> Linear:
+    """A logistic regression (with intercept) of ``labels`` on ``rows``."""
+    matrix = _matrix(rows, names)
+    means, scales = _standardise(matrix)
+    x = np.hstack([(matrix - means) / scales, np.ones((len(rows), 1))])
+    y = np.array(labels, dtype=np.float64)
+    weights = np.zeros(x.shape[1])
+    penalty = l2 * np.eye(x.shape[1])
+    penalty[-1, -1] = 0.0  # the intercept is not shrunk
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ weights)))
+        gradient = x.T @ (p - y) + penalty @ weights
+        hessian = x.T @ ((p * (1 - p))[:, None] * x) + penalty + 1e-9 * np.eye(x.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return _linear(names, weights[:-1], float(weights[-1]), means, scales)
+
+
+def _linear(names: Sequence[str], weights: Matrix, bias: float, means: Matrix, scales: Matrix) -> Linear:
+    return Linear(
+        weights={n: round(float(w), 6) for n, w in zip(names, weights, strict=True)},
+        bias=round(bias, 6),
+        means={n: round(float(m), 6) for n, m in zip(names, means, strict=True)},
+        scales={n: round(float(s), 6) for n, s in zip(names, scales, strict=True)},
+    )
+
+
+def with_date_boost(model: Linear) -> Linear:
+    """Add the fixed date-match boost (in standardised units, as the other weights are)."""
+    return Linear({**model.weights, "date_match": DATE_MATCH_WEIGHT}, model.bias, model.means, model.scales)
+
+
+def choose_threshold(confidences: Sequence[float], answerable: Sequence[bool], answer_rate: float) -> float:
+    """The largest threshold that still answers ``answer_rate`` of the answerable questions."""
+    values = sorted(c for c, a in zip(confidences, answerable, strict=True) if a)
+    if not values:
+        return 0.5
+    index = int((1.0 - answer_rate) * len(values))
+    return round(max(0.01, values[min(index, len(values) - 1)] - 1e-6), 4)

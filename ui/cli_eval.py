@@ -1,0 +1,130 @@
+"""``verbatim eval squad`` and ``verbatim eval fit``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qa.answering import AnswerSettings
+from qa.models import load_models
+from ui.cli_ask import threshold_option
+from ui.options import friendly_errors
+
+
+def _progress(description: str) -> Callable[[int, int], Callable[[int], None]]:
+    def start(total: int, _: int) -> Callable[[int], None]:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc=description, unit="q", mininterval=1.0)
+
+        def tick(n: int) -> None:
+            bar.update(n)
+            if bar.n >= total:
+                bar.close()
+
+        return tick
+
+    return start
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure answer quality on SQuAD files."""
+
+
+@eval_group.command("squad")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--limit", type=click.IntRange(1), help="Ask a seeded random sample of this many questions.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample.")
+@click.option(
+    "--index-dir", "eval_index_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Index to build or reuse (default .verbatim-eval/<file name>, or .verbatim-eval/foreign-<name>).",
+)  # fmt: skip
+@click.option(
+    "--against", type=click.Path(exists=True, path_type=Path),
+    help="Foreign-corpus mode: ask the questions of this corpus (e.g. seeds/) and report the refusal rate.",
+)  # fmt: skip
+@click.option(
+    "--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Model weights (default: shipped)."
+)
+@click.option(
+    "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the measures to this file."
+)
+@threshold_option
+@friendly_errors
+def squad_command(
+    file: Path,
+    limit: int | None,
+    seed: int,
+    eval_index_dir: Path | None,
+    against: Path | None,
+    weights: Path | None,
+    json_out: Path | None,
+    threshold: float | None,
+) -> None:
+    """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
+    from ui.evaluate import evaluate
+
+    name = f"foreign-{against.resolve().name}" if against else file.stem
+    index_dir = eval_index_dir or Path(".verbatim-eval") / name
+    summary, _ = evaluate(
+        file, index_dir, limit, seed, against, load_models(weights), AnswerSettings(threshold=threshold),
+        progress=_progress("asking"),
+    )  # fmt: skip
+    summary = {"file": str(file), "against": str(against) if against else None, "seed": seed, **summary}
+    print_table(summary)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def print_table(summary: dict[str, Any]) -> None:
+    """The measures as an aligned two-column table."""
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            value = "  ".join(f"{k} {v:.1f}" for k, v in value.items())
+        elif isinstance(value, float):
+            value = f"{value:.3f}"
+        click.echo(f"{key:<30} {value}")
+
+
+@eval_group.command("fit")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--squad2",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A SQuAD 2.0 file: its unanswerable questions teach refusal.",
+)
+@click.option(
+    "--foreign",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("seeds"),
+    show_default=True,
+    help="A corpus the SQuAD questions are foreign to.",
+)
+@click.option("--seed", type=int, default=13, show_default=True, help="Seed of the half/half article split.")
+@click.option(
+    "--answer-rate",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.92,
+    show_default=True,
+    help="Share of answerable training questions the threshold keeps answered.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("qa/weights.json"),
+    show_default=True,
+    help="Where to write the weights.",
+)
+@friendly_errors
+def fit_command(file: Path, squad2: Path | None, foreign: Path, seed: int, answer_rate: float, out: Path) -> None:
+    """Fit the ranking and confidence weights on half of FILE's articles; report on the other half."""
+    from ui.fit import fit
+
+    report = fit(file, squad2, foreign, seed, answer_rate, out, progress=_progress)
+    print_table(report)

@@ -1,0 +1,197 @@
+"""``verbatim eval squad``: index a SQuAD file with the product's pipeline, ask every question.
+
+Every question goes through ``Answerer.run``, the code path of the chat's ``ask``. A passage
+hit means the passage contains a gold answer's character span in the article; the cited
+sentence is right when the first excerpt (or, for a refusal, the first closest match)
+contains one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.config import IndexConfig
+from index.live import LiveIndex
+from index.reindex import Reindexer
+from qa.answering import Answerer, AnswerSettings, Result
+from qa.metrics import auroc, exact_match, f1, hit_rate, percentile, reciprocal_rank
+from qa.models import Models
+from qa.squad import GoldQuestion, SquadSet, load_squad, sample, write_corpus
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one question."""
+
+    question: GoldQuestion
+    passage_rank: int | None
+    cited: bool
+    answered: bool
+    confidence: float
+    prediction: str
+    seconds: float
+
+
+@dataclass
+class EvalRun:
+    """A finished run: outcomes and the results behind them (kept for fitting)."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    index_seconds: float = 0.0
+    foreign: bool = False
+
+
+def open_corpus(squad: SquadSet, corpus_file: Path, index_dir: Path, against: Path | None) -> tuple[LiveIndex, float]:
+    """Index the SQuAD articles (or, in foreign mode, another corpus) and open the index."""
+    live = LiveIndex(IndexConfig(index_dir=index_dir))
+    if against is None:
+        write_corpus(squad, corpus_file)
+        report = Reindexer(live).run([corpus_file])
+        _check_texts(live, squad)
+    else:
+        report = Reindexer(live).run([against])
+    return live, report.seconds
+
+
+def _check_texts(live: LiveIndex, squad: SquadSet) -> None:
+    with live.reading() as snapshot:
+        for article in squad.articles:
+            record = snapshot.article(article.id)
+            if record is None or record.article.text != article.text:
+                raise RuntimeError(
+                    f"indexed text of {article.id} differs from the SQuAD text; gold offsets would be wrong"
+                )
+
+
+def run_questions(
+    answerer: Answerer,
+    questions: Sequence[GoldQuestion],
+    foreign: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> EvalRun:
+    """Ask every question and judge the result against its gold spans."""
+    run = EvalRun(foreign=foreign)
+    for question in questions:
+        started = time.perf_counter()
+        result = answerer.run(question.question)
+        seconds = time.perf_counter() - started
+        run.results.append(result)
+        run.outcomes.append(judge(question, result, seconds, foreign))
+        if progress is not None:
+            progress(1)
+    return run
+
+
+def judge(question: GoldQuestion, result: Result, seconds: float, foreign: bool = False) -> Outcome:
+    """Score one result against the gold spans (none count in foreign mode)."""
+    spans = () if foreign else question.answers
+    rank = next(
+        (
+            i
+            for i, hit in enumerate(result.hits[:10], start=1)
+            if hit.passage.article_id == question.article_id
+            and any(hit.passage.start <= s and e <= hit.passage.end for s, e in spans)
+        ),
+        None,
+    )
+    first = result.ranked[0] if result.ranked else None
+    cited = first is not None and any(
+        first.hit.passage.article_id == question.article_id and first.start <= s and e <= first.end for s, e in spans
+    )
+    answer = result.answer
+    prediction = ""
+    if answer.answered and answer.citations:
+        citation = answer.citations[0]
+        if citation.highlight:
+            offset = citation.start
+            prediction = citation.excerpt[citation.highlight[0] - offset : citation.highlight[1] - offset]
+        else:
+            prediction = citation.excerpt
+    return Outcome(question, rank, cited, answer.answered, answer.confidence, prediction, seconds)
+
+
+def summarize(run: EvalRun) -> dict[str, Any]:
+    """The measures, as the JSON report holds them."""
+    outcomes = run.outcomes
+    answerable = [o for o in outcomes if not o.question.impossible and not run.foreign]
+    latencies = [o.seconds * 1000 for o in outcomes]
+    ranks = [o.passage_rank for o in answerable]
+    answered = [o for o in answerable if o.answered]
+    summary: dict[str, Any] = {
+        "questions": len(outcomes),
+        "hit@1": hit_rate(ranks, 1),
+        "hit@5": hit_rate(ranks, 5),
+        "hit@10": hit_rate(ranks, 10),
+        "mrr@10": reciprocal_rank(ranks, 10),
+        "cited_sentence_accuracy": _share([o.cited for o in answerable]),
+        "exact_match": _mean([exact_match(o.prediction, o.question.answer_texts) for o in answerable]),
+        "f1": _mean([f1(o.prediction, o.question.answer_texts) for o in answerable]),
+        "f1_when_answered": _mean([f1(o.prediction, o.question.answer_texts) for o in answered]),
+        "answered_rate": _share([o.answered for o in outcomes]),
+        "cited_accuracy_when_answered": _share([o.cited for o in answered]),
+        "latency_ms": {
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "max": max(latencies, default=0.0),
+        },
+        "index_seconds": run.index_seconds,
+    }
+    if run.foreign:
+        summary["refused_rate"] = _share([not o.answered for o in outcomes])
+        for key in (
+            "hit@1",
+            "hit@5",
+            "hit@10",
+            "mrr@10",
+            "cited_sentence_accuracy",
+            "exact_match",
+            "f1",
+            "f1_when_answered",
+            "cited_accuracy_when_answered",
+        ):
+            summary.pop(key)
+    elif any(o.question.impossible for o in outcomes):
+        impossible = [o for o in outcomes if o.question.impossible]
+        summary["refused_unanswerable"] = _share([not o.answered for o in impossible])
+        summary["refused_answerable"] = _share([not o.answered for o in answerable])
+    if not run.foreign:
+        summary["auroc"] = auroc([o.confidence for o in outcomes], [o.cited for o in outcomes])
+    return summary
+
+
+def _share(flags: Sequence[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 0.0
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def evaluate(
+    file: Path,
+    index_dir: Path,
+    limit: int | None = None,
+    seed: int = 0,
+    against: Path | None = None,
+    models: Models | None = None,
+    settings: AnswerSettings | None = None,
+    progress: Callable[[int, int], Callable[[int], None]] | None = None,
+) -> tuple[dict[str, Any], EvalRun]:
+    """The whole evaluation: index, ask, measure."""
+    squad = load_squad(file)
+    live, index_seconds = open_corpus(squad, index_dir / "corpus" / f"{file.stem}.jsonl", index_dir, against)
+    try:
+        answerer = Answerer(live, settings, models)
+        answerer.warm_up()
+        questions = sample(squad.questions, limit, seed)
+        tick = progress(len(questions), 0) if progress else None
+        run = run_questions(answerer, questions, against is not None, tick)
+        run.index_seconds = index_seconds
+    finally:
+        live.close()
+    return summarize(run), run
