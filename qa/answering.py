@@ -147,7 +147,7 @@ class Answerer:
             filters, note = _apply_intent(filters or Filters(), intent)
             boost = (intent.since, intent.until) if intent and not intent.narrow else None
             hits, found = self.retriever.retrieve(query, snapshot, filters, boost)
-            ranked = rank_sentences(hits, found, self.models, top_k or self.settings.top_k)
+            ranked = rank_sentences(hits, found, self.models, query, top_k or self.settings.top_k)
             answer = self._compose(query, ranked, snapshot, note)
         return Result(answer, tuple(hits), tuple(ranked))
 

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from index.keyword import terms
+from qa.cues import bigram_match, type_match
 from qa.models import Features, Models
-from qa.query import AnswerType, Query
+from qa.query import Query
 from qa.retrieval import Evidence, Hit, sentence_stems
 
 
@@ -30,9 +31,12 @@ class Sentence:
     score: float
 
 
-def rank_sentences(hits: Sequence[Hit], found: Evidence, models: Models, passages: int = 5) -> list[Sentence]:
+def rank_sentences(
+    hits: Sequence[Hit], found: Evidence, models: Models, query: Query, passages: int = 5
+) -> list[Sentence]:
     """Every sentence of the top passages, scored, best first."""
     ranked: list[Sentence] = []
+    asked = set(query.weights())
     for rank, hit in enumerate(hits[:passages]):
         spans = hit.vectors.spans
         if not spans:
@@ -42,6 +46,8 @@ def rank_sentences(hits: Sequence[Hit], found: Evidence, models: Models, passage
         for index, (start, end) in enumerate(spans):
             features = _sentence_features(hit, rank, index, stems, sims, found)
             text = hit.passage.text[start:end]
+            features["type_match"] = type_match(text, query.answer_type, asked)
+            features["s_bigram"] = bigram_match(query.stems, terms(text))
             ranked.append(
                 Sentence(
                     hit, rank, index, hit.passage.start + start, hit.passage.start + end, text,
@@ -108,7 +114,7 @@ def _repeats(sentence: Sentence, chosen: Sequence[Sentence]) -> bool:
     return False
 
 
-_LABELS: dict[AnswerType, tuple[str, ...]] = {
+_LABELS: dict[str, tuple[str, ...]] = {
     "person": ("PERSON", "NORP", "ORG"),
     "date": ("DATE", "TIME"),
     "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"),
@@ -138,7 +144,7 @@ class SpanFinder:
 
     def find(self, text: str, query: Query) -> tuple[int, int] | None:
         """The short answer's span in ``text`` (relative offsets), or None."""
-        if query.answer_type is None:
+        if query.answer_type is None or query.answer_type not in _LABELS:
             return None
         asked = {t for w in query.weights() for t in (w,)}
         doc = self._load()(text)

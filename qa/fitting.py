@@ -18,13 +18,16 @@ from qa.models import Features, Linear
 
 Matrix = npt.NDArray[np.float64]
 
-PASSAGE_FEATURES = ("dense", "bm25", "bm25_norm", "coverage", "sent_coverage", "sent_dense")
+PASSAGE_FEATURES = (
+    "dense", "bm25", "bm25_norm", "coverage", "sent_coverage", "sent_dense", "sent_type_match", "sent_bigram",
+)  # fmt: skip
 SENTENCE_FEATURES = (
     "s_coverage", "s_dense", "p_score", "p_rank", "context_coverage", "s_words",
-    "p_dense", "p_bm25", "p_coverage", "p_sent_coverage",
+    "p_dense", "p_bm25", "p_coverage", "p_sent_coverage", "type_match", "s_bigram", "p_sent_type_match",
 )  # fmt: skip
 CONFIDENCE_FEATURES = (
     "s_coverage", "s_dense", "s_score", "margin", "p_dense", "p_bm25_norm", "p_coverage", "context_coverage",
+    "type_match", "s_bigram",
 )  # fmt: skip
 DATE_MATCH_WEIGHT = 0.5  # SQuAD has no dates to learn this from: a modest, fixed boost
 

@@ -13,7 +13,7 @@ from index.keyword import content_words, stem, words
 MAX_QUESTION_CHARS = 1000
 CONTEXT_WEIGHT = 0.35  # a word borrowed from earlier turns counts about a third of one asked now
 
-AnswerType = Literal["person", "date", "number", "place", "organization"]
+AnswerType = Literal["person", "date", "number", "place", "organization", "reason"]
 
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 _PRONOUNS = frozenset("he she they him her them his hers their theirs".split())
@@ -32,6 +32,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ("place", r"^\s*(?:and\s+)?where\b"),
     ("place", r"\b(?:what|which|in which) (?:city|country|place|region|state|town)\b"),
     ("organization", r"\b(?:what|which) (?:organization|company|group|agency|team|party)\b"),
+    ("reason", r"^\s*(?:and\s+)?why\b|\bfor what reason\b|\bwhat (?:caused|led to|prompted)\b"),
 )
 _TYPES = tuple((re.compile(pattern, re.IGNORECASE), kind) for kind, pattern in _TYPE_PATTERNS)
 
@@ -66,6 +67,11 @@ class Query:
     words: tuple[str, ...]
     context_words: tuple[str, ...] = ()
     answer_type: AnswerType | None = None
+
+    @property
+    def stems(self) -> list[str]:
+        """Stems of the question's own content words, in order."""
+        return [stem(w) for w in self.words]
 
     @property
     def all_words(self) -> list[str]:

@@ -21,6 +21,7 @@ from index.filters import Filters
 from index.keyword import terms
 from index.live import LiveIndex
 from index.vectors import PassageVectors, Vectors
+from qa.cues import bigram_match, type_match
 from qa.models import Features, Models
 from qa.query import Query
 
@@ -119,6 +120,7 @@ class Retriever:
                 dates.get(passage.article_id),
                 boost,
             )
+            features.update(_cue_features(passage, vectors[passage_id], query))
             hits.append(
                 Hit(
                     passage,
@@ -130,6 +132,15 @@ class Retriever:
             )
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits, found
+
+
+def _cue_features(passage: Passage, vectors: PassageVectors, query: Query) -> Features:
+    asked = set(query.weights())
+    texts = [passage.text[s:e] for s, e in vectors.spans] or [passage.text]
+    return {
+        "sent_type_match": max(type_match(t, query.answer_type, asked) for t in texts),
+        "sent_bigram": max(bigram_match(query.stems, terms(t)) for t in texts),
+    }
 
 
 def sentence_stems(text: str, spans: Sequence[tuple[int, int]]) -> list[set[str]]:

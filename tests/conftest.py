@@ -54,3 +54,14 @@ def make_live(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator
     yield factory
     for live in opened:
         live.close()
+
+
+@pytest.fixture(scope="module")
+def seeds_live(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Iterator[LiveIndex]:
+    """The seeds indexed once per test module (read-only use)."""
+    from index.reindex import Reindexer
+
+    live = LiveIndex(IndexConfig(index_dir=tmp_path_factory.mktemp("seeds-index")), embedder=embedder)
+    Reindexer(live).run([SEEDS])
+    yield live
+    live.close()

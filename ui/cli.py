@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from ui.cli_ask import ask_command, show_command
+from ui.cli_bench import bench_command
 from ui.cli_eval import eval_group
 from ui.cli_index import index_command, status_command
+from ui.cli_serve import serve_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -20,3 +22,8 @@ main.add_command(status_command)
 main.add_command(ask_command)
 main.add_command(show_command)
 main.add_command(eval_group)
+main.add_command(bench_command)
+main.add_command(serve_command)
+
+if __name__ == "__main__":
+    main()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from index.config import IndexConfig
+from index.embedding import Embedder
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.answering import Answerer, AnswerSettings, Result
@@ -46,9 +47,11 @@ class EvalRun:
     foreign: bool = False
 
 
-def open_corpus(squad: SquadSet, corpus_file: Path, index_dir: Path, against: Path | None) -> tuple[LiveIndex, float]:
+def open_corpus(
+    squad: SquadSet, corpus_file: Path, index_dir: Path, against: Path | None, embedder: Embedder | None = None
+) -> tuple[LiveIndex, float]:
     """Index the SQuAD articles (or, in foreign mode, another corpus) and open the index."""
-    live = LiveIndex(IndexConfig(index_dir=index_dir))
+    live = LiveIndex(IndexConfig(index_dir=index_dir), embedder=embedder)
     if against is None:
         write_corpus(squad, corpus_file)
         report = Reindexer(live).run([corpus_file])
@@ -181,10 +184,11 @@ def evaluate(
     models: Models | None = None,
     settings: AnswerSettings | None = None,
     progress: Callable[[int, int], Callable[[int], None]] | None = None,
+    embedder: Embedder | None = None,
 ) -> tuple[dict[str, Any], EvalRun]:
     """The whole evaluation: index, ask, measure."""
     squad = load_squad(file)
-    live, index_seconds = open_corpus(squad, index_dir / "corpus" / f"{file.stem}.jsonl", index_dir, against)
+    live, index_seconds = open_corpus(squad, index_dir / "corpus" / f"{file.stem}.jsonl", index_dir, against, embedder)
     try:
         answerer = Answerer(live, settings, models)
         answerer.warm_up()

@@ -1,0 +1,159 @@
+"""The chat in a real browser (Debian's chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.conftest import REPO
+from tests.e2e.conftest import TOKEN, Server, start_server, stop_server
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-quic", "--no-first-run", "--disable-sync"]  # fmt: skip
+OUTSIDE: dict[int, list[str]] = {}  # requests each page made beyond the server
+HOSTILE = (
+    "The <script>window.__pwned = 'script'</script> summit in Lima discussed trade tariffs at length. "
+    "Delegates wrote <img src=x onerror=\"window.__pwned = 'img'\"> on the whiteboard during the talks.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (make test installs it where it can: apt-get install chromium)")
+    folder = tmp_path_factory.mktemp("web")
+    shutil.copytree(REPO / "seeds", folder / "corpus")
+    (folder / "corpus" / "lima.txt").write_text(HOSTILE, encoding="utf-8")
+    running = start_server(folder)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Screenshots go to $VERBATIM_SCREENSHOT_DIR (docs/screenshots for the README), else a temp folder."""
+    folder = Path(os.environ.get("VERBATIM_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def open_page(browser: Browser, web: Server, width: int = 1280, height: int = 860) -> Page:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((web.url, "data:", "blob:")) else None)
+    OUTSIDE[id(page)] = outside
+    page.goto(web.url)
+    page.wait_for_selector(".vb-welcome")
+    return page
+
+
+def ask(page: Page, question: str) -> None:
+    count = page.locator(".vb-turn").count()
+    page.fill("#vb-question textarea", question)
+    page.click("#vb-ask")
+    page.locator(".vb-turn").nth(count).locator(".vb-a").wait_for()
+
+
+def test_ask_see_the_excerpt_and_open_the_article_at_the_highlight(browser: Browser, web: Server, shots: Path) -> None:
+    page = open_page(browser, web)
+    page.screenshot(path=str(shots / "welcome.png"))
+    ask(page, "Who did Blinken meet in Ramallah?")
+    answer = page.locator(".vb-answered").last
+    assert (
+        "Blinken recently met with Palestinian President Mahmoud Abbas"
+        in answer.locator(".vb-quote").first.inner_text()
+    )
+    assert answer.locator("mark.vb-short").first.inner_text() == "Mahmoud Abbas"
+    page.screenshot(path=str(shots / "answer.png"))
+    answer.locator(".vb-source").first.click()
+    cited = page.locator("#vb-cited-span")
+    cited.wait_for()
+    assert cited.inner_text().startswith("Blinken recently met with Palestinian President Mahmoud Abbas in Ramallah")
+    assert page.locator("#vb-drawer mark.vb-short").inner_text() == "Mahmoud Abbas"
+    box = cited.bounding_box()
+    assert box is not None and 0 <= box["y"] < 860  # scrolled into view
+    page.screenshot(path=str(shots / "article.png"))
+    page.keyboard.press("Escape")
+    ask(page, "How do I bake sourdough bread at home?")
+    assert page.locator(".vb-refused").last.inner_text().startswith("The indexed articles don't answer this.")
+    assert OUTSIDE[id(page)] == []  # the page never reaches beyond this server
+    page.close()
+
+
+def test_article_text_with_markup_is_shown_as_text_and_never_run(browser: Browser, web: Server) -> None:
+    page = open_page(browser, web)
+    ask(page, "What did the summit in Lima discuss?")
+    answer = page.locator(".vb-a").last
+    assert "<script>window.__pwned = 'script'</script>" in answer.inner_text()
+    answer.locator(".vb-source").first.click()
+    page.locator("#vb-cited-span").wait_for()
+    text = page.locator("#vb-article-text").inner_text()
+    assert "<img src=x onerror=\"window.__pwned = 'img'\">" in text
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("#vb-drawer img, .vb-conversation img, .vb-conversation script").count() == 0
+    page.close()
+
+
+def test_reindex_from_the_page_while_questions_are_asked(browser: Browser, web: Server) -> None:
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            response = httpx.post(f"{web.url}/api/ask", json={"question": "What did Netanyahu reject?"}, timeout=30)
+            if response.status_code != 200:
+                errors.append(response.text[:200])
+
+    path = web.corpus / "001_b0c10fa15994f385.txt"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("traveled to Turkey", "flew on to Turkey"), encoding="utf-8"
+    )
+    asker = threading.Thread(target=keep_asking)
+    asker.start()
+    try:
+        page = open_page(browser, web)
+        page.get_by_role("tab", name="Index").click()
+        page.get_by_label("Admin token").fill(TOKEN)
+        page.get_by_role("button", name="Reindex now").click()
+        page.locator(".vb-message").filter(has_text="Reindexed").wait_for(timeout=120_000)
+        assert "1 updated" in page.locator(".vb-message").inner_text()
+    finally:
+        stop.set()
+        asker.join()
+    assert errors == []
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "Where did Blinken fly on to after Abbas?")
+    assert "flew on to Turkey" in page.locator(".vb-a").last.inner_text()
+    page.close()
+
+
+def test_phone_width_layout_has_no_sideways_scroll(browser: Browser, web: Server, shots: Path) -> None:
+    page = open_page(browser, web, 390, 844)
+    ask(page, "Which countries are aligning around Blinken's priorities?")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 391
+    page.screenshot(path=str(shots / "phone.png"))
+    page.locator(".vb-source").first.click()
+    page.locator("#vb-cited-span").wait_for()
+    drawer = page.locator("#vb-drawer").bounding_box()
+    assert drawer is not None and drawer["width"] >= 389
+    page.close()

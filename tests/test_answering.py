@@ -1,0 +1,157 @@
+"""Answers from the seed articles: cited excerpts, refusals, follow-ups, filters, bad questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from index.errors import EmptyIndexError
+from index.filters import Filters
+from index.live import LiveIndex
+from qa.answering import Answer, Answerer
+from qa.query import QuestionError, Turn
+from tests.conftest import LiveFactory
+
+SEED_A = "000_c355127225fa61d9.txt"  # 15 November 2023, AP News
+SEED_B = "001_b0c10fa15994f385.txt"  # 10 November 2023, no source line
+
+
+@pytest.fixture(scope="module")
+def answerer(seeds_live: LiveIndex) -> Answerer:
+    return Answerer(seeds_live)
+
+
+def assert_true_citations(answer: Answer, live: LiveIndex) -> None:
+    with live.reading() as snapshot:
+        for citation in answer.citations:
+            record = snapshot.article(citation.article_id)
+            assert record is not None
+            assert record.article.text[citation.start : citation.end] == citation.excerpt
+            if citation.highlight:
+                assert citation.start <= citation.highlight[0] < citation.highlight[1] <= citation.end
+
+
+def test_a_seed_question_is_answered_with_the_sentence_and_the_name(answerer: Answerer, seeds_live: LiveIndex) -> None:
+    answer = answerer.ask("Who did Blinken meet in Ramallah?")
+    assert answer.answered
+    first = answer.citations[0]
+    assert (first.n, first.article_id, first.date, first.source) == (1, SEED_B, dt.date(2023, 11, 10), None)
+    assert first.excerpt.startswith("Blinken recently met with Palestinian President Mahmoud Abbas in Ramallah")
+    assert first.highlight is not None
+    assert first.excerpt[first.highlight[0] - first.start : first.highlight[1] - first.start] == "Mahmoud Abbas"
+    assert answer.text.startswith(f"“{first.excerpt}” [1]")
+    assert_true_citations(answer, seeds_live)
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "words"),
+    [
+        ("What did Netanyahu reject?", SEED_A, "humanitarian pauses"),
+        ("Which countries are aligning around Blinken's priorities?", SEED_A, "France and Japan"),
+        ("How many Palestinians have been killed in Gaza?", SEED_B, "more than 9,000"),
+        ("Why does the US oppose a ceasefire?", SEED_B, ("breathing room", "Hamas regrouping")),
+        ("Which Iraqi leader tried to contain the conflict?", SEED_A, "Mohammed Shia al-Sudani"),
+        ("Who did Blinken meet in Turkey?", SEED_B, "Erdogan"),
+    ],
+)
+def test_questions_the_articles_answer_are_answered(
+    answerer: Answerer, seeds_live: LiveIndex, question: str, article: str, words: str | tuple[str, ...]
+) -> None:
+    answer = answerer.ask(question)
+    assert answer.answered, answer.text
+    accepted = (words,) if isinstance(words, str) else words
+    first = answer.citations[0]
+    assert first.article_id == article and any(w in first.excerpt for w in accepted), answer.text
+    assert_true_citations(answer, seeds_live)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I bake sourdough bread at home?",
+        "What was the final score of the Lakers game last night?",
+        "Who won the presidential election in Brazil?",
+        "What is the capital of Australia?",
+        "How does photosynthesis work?",
+    ],
+    ids=["recipe", "sports", "other-politics", "trivia", "science"],
+)
+def test_off_topic_questions_are_refused_with_closest_matches(answerer: Answerer, question: str) -> None:
+    answer = answerer.ask(question)
+    assert not answer.answered
+    assert answer.text.startswith("The indexed articles don't answer this.")
+    assert "Closest matches, which do not answer it" in answer.text
+    assert answer.confidence < answerer.threshold
+
+
+def test_follow_ups_use_the_conversation(answerer: Answerer) -> None:
+    first = answerer.ask("Who did Blinken meet in Ramallah?")
+    history = [Turn("user", "Who did Blinken meet in Ramallah?"), Turn("assistant", first.text)]
+    about = answerer.ask("What did he discuss with Abbas?", history)
+    assert about.answered and "restore calm and stability in the West Bank" in about.citations[0].excerpt
+    turkey = answerer.ask("And in Turkey?", history)
+    assert turkey.answered and "Erdogan" in turkey.citations[0].excerpt
+
+
+def test_filters_are_applied_inside_the_search(answerer: Answerer) -> None:
+    later = answerer.ask("What did Netanyahu reject?", filters=Filters(since=dt.date(2023, 11, 12)))
+    assert {c.article_id for c in later.citations} == {SEED_A}
+    earlier = answerer.ask("What did Netanyahu reject?", filters=Filters(until=dt.date(2023, 11, 12)))
+    assert {c.article_id for c in earlier.citations} == {SEED_B}
+    sourced = answerer.ask("What did Netanyahu reject?", filters=Filters(sources=("AP News",)))
+    assert {c.article_id for c in sourced.citations} == {SEED_A}
+
+
+def test_a_relative_date_in_the_question_narrows_and_says_so(answerer: Answerer) -> None:
+    answer = answerer.ask("What did Netanyahu reject in the last few days?")
+    assert answer.text.startswith("Searched only articles dated 12 November 2023 to 15 November 2023")
+    assert {c.article_id for c in answer.citations} <= {SEED_A}
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "Please type a question"),
+        ("   \n\t ", "Please type a question"),
+        ("Why" + " why" * 2499 + "?", "10,000 characters"),
+        ("?!?", "no words"),
+    ],
+    ids=["empty", "blank", "10000-characters", "punctuation"],
+)
+def test_unsearchable_questions_get_a_clear_message(answerer: Answerer, question: str, message: str) -> None:
+    with pytest.raises(QuestionError, match=message):
+        answerer.ask(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "布林肯在拉马拉见了谁？",
+        "Кого Блинкен встретил в Рамалле?",
+        "Who\x00 did\x07 Blinken\x1b meet\u200b in Ramallah?",
+    ],
+    ids=["chinese", "russian", "control-characters"],
+)
+def test_other_scripts_and_control_characters_never_break(
+    answerer: Answerer, seeds_live: LiveIndex, question: str
+) -> None:
+    answer = answerer.ask(question)
+    assert isinstance(answer.answered, bool) and 0.0 <= answer.confidence <= 1.0
+    assert_true_citations(answer, seeds_live)
+
+
+def test_json_form_has_exactly_the_documented_keys(answerer: Answerer) -> None:
+    value = answerer.ask("Who did Blinken meet in Ramallah?").as_json()
+    assert list(value) == ["question", "answered", "answer", "confidence", "citations"]
+    assert list(value["citations"][0]) == [
+        "n", "article_id", "title", "date", "source", "url", "passage_id", "start", "end", "excerpt", "highlight",
+    ]  # fmt: skip
+    assert value["citations"][0]["date"] == "2023-11-10"
+    assert set(value["citations"][0]["highlight"]) == {"start", "end"}
+
+
+def test_an_empty_index_says_to_index_first(make_live: LiveFactory, tmp_path: Path) -> None:
+    with pytest.raises(EmptyIndexError, match="verbatim index"):
+        Answerer(make_live(tmp_path / "nothing")).ask("Who did Blinken meet?")

@@ -1,0 +1,63 @@
+"""Quality gate: a fixed slice of SQuAD dev (held-out articles), measured through `ask`.
+
+Floors sit a little below the measured values (docs/EVALUATION.md), so a regression fails CI
+while run-to-run noise does not. Floors, never timings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index.embedding import SentenceTransformerEmbedder
+from index.live import LiveIndex
+from qa.squad import load_squad
+from tests.conftest import REPO, SEEDS
+from ui.evaluate import EvalRun, evaluate
+
+SLICE = REPO / "tests" / "data" / "squad-slice.json"
+
+
+@pytest.fixture(scope="module")
+def slice_eval(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> tuple[dict[str, Any], EvalRun, Path]:
+    index_dir = tmp_path_factory.mktemp("slice-index")
+    summary, run = evaluate(SLICE, index_dir, embedder=embedder)
+    return summary, run, index_dir
+
+
+def test_retrieval_and_citation_quality_hold_their_floors(slice_eval: tuple[dict[str, Any], EvalRun, Path]) -> None:
+    summary, _, _ = slice_eval
+    assert summary["questions"] == 300
+    floors = {"hit@1": 0.80, "hit@5": 0.93, "mrr@10": 0.85, "cited_sentence_accuracy": 0.70, "answered_rate": 0.85}
+    below = {k: (summary[k], floor) for k, floor in floors.items() if summary[k] < floor}
+    assert below == {}
+
+
+def test_every_citation_is_a_true_slice_of_its_article(
+    slice_eval: tuple[dict[str, Any], EvalRun, Path], embedder: SentenceTransformerEmbedder
+) -> None:
+    from index.config import IndexConfig
+
+    _, run, index_dir = slice_eval
+    texts = {a.id: a.text for a in load_squad(SLICE).articles}
+    citations = [c for result in run.results for c in result.answer.citations]
+    assert len(citations) >= 300
+    for citation in citations:
+        assert texts[citation.article_id][citation.start : citation.end] == citation.excerpt
+        if citation.highlight:
+            assert citation.start <= citation.highlight[0] < citation.highlight[1] <= citation.end
+    live = LiveIndex(IndexConfig(index_dir=index_dir), embedder=embedder)
+    with live.reading() as snapshot:
+        for article_id, text in texts.items():
+            record = snapshot.article(article_id)
+            assert record is not None and record.article.text == text
+    live.close()
+
+
+def test_squad_questions_asked_of_the_seeds_are_refused(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    summary, _ = evaluate(SLICE, tmp_path / "foreign", against=SEEDS, embedder=embedder)
+    assert summary["refused_rate"] >= 0.97

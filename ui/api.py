@@ -1,0 +1,138 @@
+"""The JSON API, served beside the chat (FastAPI; OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, File, Header, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from index.errors import EmptyIndexError, StoreUnavailableError, UnknownArticleError, VerbatimIndexError
+from index.uploads import UploadError
+from qa.query import QuestionError, Turn
+from ui.service import AdminError, BusyError, Service
+
+
+class Message(BaseModel):
+    """One earlier turn of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20000)
+
+
+class AskRequest(BaseModel):
+    """``POST /api/ask``: the same inputs as ``verbatim ask``, plus the conversation so far."""
+
+    question: str = Field(max_length=20000, description="The question (at most 1,000 characters are searched).")
+    history: list[Message] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
+    top_k: int | None = Field(default=None, ge=1, le=50, description="Top passages an answer may quote from.")
+    since: dt.date | None = Field(default=None, description="Only articles dated on or after (YYYY-MM-DD).")
+    until: dt.date | None = Field(default=None, description="Only articles dated on or before (YYYY-MM-DD).")
+    source: str | list[str] | None = Field(default=None, description="Only articles from this source (or these).")
+
+
+_ERRORS: tuple[tuple[type[Exception], int], ...] = (
+    (QuestionError, 400),
+    (UploadError, 400),
+    (AdminError, 401),
+    (UnknownArticleError, 404),
+    (EmptyIndexError, 409),
+    (BusyError, 503),
+    (StoreUnavailableError, 503),
+    (VerbatimIndexError, 500),
+)
+
+
+def install_errors(app: FastAPI) -> None:
+    """Map our errors to status codes with a one-line ``detail``, never a traceback."""
+    for kind, status in _ERRORS:
+
+        async def handler(_: Request, exc: Exception, status: int = status) -> JSONResponse:
+            headers = {"Retry-After": "2"} if status == 503 else None
+            if status == 401:
+                headers = {"WWW-Authenticate": "Bearer"}
+            return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+        app.add_exception_handler(kind, handler)
+
+
+def router(service: Service) -> APIRouter:
+    """The routes, bound to one service."""
+    api = APIRouter()
+
+    def admin(
+        authorization: Annotated[str | None, Header()] = None,
+        x_admin_token: Annotated[str | None, Header()] = None,
+    ) -> None:
+        token = x_admin_token
+        if authorization and authorization.lower().startswith("bearer "):
+            token = authorization[7:].strip()
+        service.check_admin(token)
+
+    @api.post("/api/ask", tags=["answers"], summary="Answer a question with cited excerpts")
+    async def ask(request: AskRequest) -> dict[str, Any]:
+        sources = [request.source] if isinstance(request.source, str) else list(request.source or [])
+        history = [Turn(m.role, m.content) for m in request.history]
+        answer = await run_in_threadpool(
+            service.ask, request.question, history, request.since, request.until, sources, request.top_k
+        )
+        return answer.as_json()
+
+    @api.get("/api/articles", tags=["articles"], summary="List the indexed articles")
+    async def articles(
+        q: Annotated[str, Query(max_length=200, description="Search titles, ids and sources.")] = "",
+    ) -> dict[str, Any]:
+        rows = await run_in_threadpool(service.articles, q)
+        return {"count": len(rows), "articles": rows}
+
+    @api.get("/api/articles/{article_id:path}", tags=["articles"], summary="An article and the text offsets refer to")
+    async def article(article_id: str) -> dict[str, Any]:
+        return await run_in_threadpool(service.article, article_id)
+
+    @api.post(
+        "/api/articles", tags=["index"], summary="Upload article files, then reindex", dependencies=[Depends(admin)]
+    )
+    async def upload(
+        files: Annotated[list[UploadFile], File(description="txt, md, html or jsonl files")],
+    ) -> dict[str, Any]:
+        contents = [(f.filename or "upload", await f.read()) for f in files]
+        return await run_in_threadpool(service.upload, contents)
+
+    @api.delete(
+        "/api/articles/{article_id:path}",
+        tags=["index"],
+        summary="Delete an article, then reindex",
+        dependencies=[Depends(admin)],
+    )
+    async def delete(article_id: str) -> dict[str, Any]:
+        return await run_in_threadpool(service.delete, article_id)
+
+    @api.get("/api/status", tags=["index"], summary="What the index holds, and the reindex job")
+    async def status() -> dict[str, Any]:
+        return await run_in_threadpool(service.status)
+
+    @api.post("/api/reindex", tags=["index"], summary="Reindex the corpus incrementally", dependencies=[Depends(admin)])
+    async def reindex(
+        wait: Annotated[bool, Query(description="Wait for the report (else 202 and poll /api/status).")] = True,
+    ) -> Any:
+        if wait:
+            return await run_in_threadpool(service.reindex)
+        threading.Thread(target=_quietly, args=(service,), daemon=True, name="reindex").start()
+        return JSONResponse({"status": "started", "poll": "/api/status"}, status_code=202)
+
+    @api.get("/healthz", tags=["health"], summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return api
+
+
+def _quietly(service: Service) -> None:
+    try:
+        service.reindex()
+    except Exception:  # the job's error is kept for /api/status
+        return

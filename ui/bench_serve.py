@@ -1,0 +1,46 @@
+"""The serving side of ``verbatim bench``: open an index, answer questions, report latency and RSS.
+
+Run as ``python -m ui.bench_serve INDEX_DIR`` with a JSON list of questions on stdin; prints
+one JSON object. A separate process, so its peak memory is that of serving alone.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from index.config import IndexConfig
+from index.live import LiveIndex
+from qa.answering import Answerer
+from qa.metrics import percentile
+
+
+def main() -> None:
+    questions = json.loads(sys.stdin.read())
+    live = LiveIndex(IndexConfig(index_dir=Path(sys.argv[1])))
+    answerer = Answerer(live)
+    answerer.warm_up()
+    for question in questions[:5]:
+        answerer.ask(question)
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        answerer.ask(question)
+        times.append((time.perf_counter() - started) * 1000)
+    live.close()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = {
+        "ask_questions": len(times),
+        "ask_ms_p50": round(percentile(times, 50), 2),
+        "ask_ms_p95": round(percentile(times, 95), 2),
+        "ask_ms_max": round(max(times), 2),
+        "serving_peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""``verbatim bench``."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import click
+
+from ui.options import friendly_errors
+
+_SQUAD_CANDIDATES = (Path("../shared/data/squad-dev-v1.1.json"), Path("tests/data/squad-slice.json"))
+
+
+def _sizes(_: click.Context, __: click.Parameter, value: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter("give passage counts separated by commas, e.g. 1000,10000") from None
+    if not sizes or min(sizes) < 10:
+        raise click.BadParameter("each size must be at least 10 passages")
+    return sizes
+
+
+def _machine() -> dict[str, object]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+
+
+@click.command("bench")
+@click.option(
+    "--sizes",
+    default="1000,10000",
+    show_default=True,
+    callback=_sizes,
+    help="Corpus sizes in passages, comma-separated.",
+)
+@click.option(
+    "--questions", type=click.IntRange(10), default=300, show_default=True, help="Questions asked per size for latency."
+)
+@click.option(
+    "--squad", "squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="SQuAD file whose text and questions are used (default ../shared/data/squad-dev-v1.1.json, "
+    "else tests/data/squad-slice.json).",
+)  # fmt: skip
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".verbatim-bench"),
+    show_default=True,
+    help="Where the corpora and indexes are built.",
+)
+@click.option(
+    "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results to this file."
+)
+@click.option(
+    "--plot",
+    "plot_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write latency and throughput plots to this PNG.",
+)
+@friendly_errors
+def bench_command(
+    sizes: list[int],
+    questions: int,
+    squad_file: Path | None,
+    workdir: Path,
+    json_out: Path | None,
+    plot_out: Path | None,
+) -> None:
+    """Measure indexing throughput, reindex times, answer latency, memory and disk per corpus size."""
+    from ui.bench import measure, plot
+
+    source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
+    if source is None:
+        raise click.UsageError("no SQuAD file found; pass --squad FILE")
+    machine = _machine()
+    click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}; text and questions from {source}")
+    results = []
+    rate: float | None = None
+    for size in sizes:
+        result = measure(size, source, workdir, questions, click.echo, rate)
+        rate = result["index_passages_per_s"]
+        results.append(result)
+        click.echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))
+    report = {"machine": machine, "source": str(source), "results": results}
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if plot_out:
+        plot(results, plot_out)
+        click.echo(f"plot written to {plot_out}")

@@ -1,0 +1,139 @@
+"""``verbatim serve``: bring the index up to date, then serve the chat and the JSON API."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from index.live import LiveIndex
+from index.reindex import Reindexer
+from qa.answering import AnswerSettings
+from ui.cli_ask import threshold_option
+from ui.options import echo_problems, friendly_errors, make_config, store_options
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.argument("corpus", default="seeds", type=click.Path(file_okay=False, path_type=Path))
+@store_options
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="VERBATIM_HOST",
+    show_envvar=True,
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=7860,
+    show_default=True,
+    envvar="VERBATIM_PORT",
+    show_envvar=True,
+    help="Port to listen on.",
+)
+@click.option(
+    "--admin-token", envvar="VERBATIM_ADMIN_TOKEN", show_envvar=True,
+    help="Token required to upload, delete and reindex (page and API). Required when listening beyond loopback.",
+)  # fmt: skip
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    envvar="VERBATIM_CONCURRENCY",
+    show_envvar=True,
+    help="Questions answered at once.",
+)
+@click.option(
+    "--queue",
+    "queue_size",
+    type=click.IntRange(0, 1000),
+    default=64,
+    show_default=True,
+    envvar="VERBATIM_QUEUE",
+    show_envvar=True,
+    help="Questions allowed to wait; beyond that, a polite 'busy'.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 600),
+    default=30.0,
+    show_default=True,
+    envvar="VERBATIM_TIMEOUT",
+    show_envvar=True,
+    help="Seconds a question may take.",
+)
+@threshold_option
+@friendly_errors
+def serve_command(
+    corpus: Path,
+    host: str,
+    port: int,
+    admin_token: str | None,
+    concurrency: int,
+    queue_size: int,
+    timeout: float,
+    threshold: float | None,
+    **params: Any,
+) -> None:
+    """Serve the chat for CORPUS (default seeds/) at http://HOST:PORT, after an incremental reindex."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    if not is_loopback(host) and not admin_token:
+        raise click.UsageError(
+            f"refusing to listen on {host} without an admin token: anyone who can reach it could change the "
+            "index. Set --admin-token (or VERBATIM_ADMIN_TOKEN), or listen on 127.0.0.1"
+        )
+    if not corpus.is_dir():
+        raise click.UsageError(f"{corpus} is not a folder of articles")
+    import uvicorn
+
+    from ui.service import Service
+    from ui.web import build_app
+
+    live = LiveIndex(make_config(params))
+    live.writer_lock.acquire(
+        on_wait=lambda h: click.echo(
+            f"waiting for process {h.get('pid', '?')} to finish writing the index ...", err=True
+        )
+    )
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    live.writer_lock.describe({"url": url, "purpose": "serve"})
+    try:
+        click.echo(f"Bringing the index of {corpus} up to date ...")
+        report = Reindexer(live).run([corpus])
+        counts = ", ".join(f"{len(getattr(report, k))} {k}" for k in ("added", "updated", "unchanged", "removed"))
+        click.echo(f"  {counts} ({report.seconds:.1f} s)")
+        echo_problems(report.problems)
+        service = Service(
+            live,
+            corpus,
+            admin_token,
+            concurrency,
+            queue_size,
+            timeout,
+            answer_settings=AnswerSettings(threshold=threshold),
+        )
+        service.warm_up()
+        service.examples()
+        app = build_app(service)
+        click.echo(f"Verbatim is running at {url}  (JSON API at {url}/docs; Ctrl-C to stop)")
+        # Open browser connections must not keep Ctrl-C (or SIGTERM) from stopping the server.
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    finally:
+        live.writer_lock.release()
+        live.close()

@@ -1,0 +1,256 @@
+"""What the web page and the JSON API share: answering, the index's state, reindexing, uploads.
+
+Questions run concurrently (a bounded number at once, a bounded number waiting, a time limit
+each); a reindex runs one at a time in the background while questions keep being answered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.errors import UnknownArticleError
+from index.filters import Filters
+from index.live import LiveIndex
+from index.reindex import Reindexer
+from index.uploads import Saved, UploadError, delete_article_file, save_upload
+from qa.answering import Answer, Answerer, AnswerSettings
+from qa.query import Turn
+
+
+class BusyError(RuntimeError):
+    """Too many questions are waiting; the message says to try again."""
+
+
+class AdminError(PermissionError):
+    """An index change was asked for without the admin token."""
+
+
+@dataclass
+class Job:
+    """The state of the background reindex, for the status panel and ``/api/status``."""
+
+    running: bool = False
+    phase: str = ""
+    done: int = 0
+    total: int = 0
+    started: float | None = None
+    finished: float | None = None
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+class Service:
+    """One per server process.
+
+    Args:
+        live: the index; this process is its writer.
+        corpus: the folder uploads go to and reindexes scan.
+        admin_token: required for uploads, deletions and reindexes when set.
+        concurrency: questions answered at once.
+        queue: questions allowed to wait beyond those.
+        timeout: seconds a question may take before the user is told to try again.
+        max_upload_mb: largest file accepted by an upload.
+        answer_settings: threshold and sizes of the answerer.
+    """
+
+    def __init__(
+        self,
+        live: LiveIndex,
+        corpus: Path,
+        admin_token: str | None = None,
+        concurrency: int = 8,
+        queue: int = 64,
+        timeout: float = 30.0,
+        max_upload_mb: float = 10.0,
+        answer_settings: AnswerSettings | None = None,
+    ) -> None:
+        self.live = live
+        self.corpus = corpus.resolve()
+        self.admin_token = admin_token or None
+        self.answerer = Answerer(live, answer_settings)
+        self.timeout = timeout
+        self.max_upload_mb = max_upload_mb
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ask")
+        self._slots = threading.BoundedSemaphore(concurrency + queue)
+        self._job = Job()
+        self._job_lock = threading.Lock()
+        self._examples: tuple[int, list[str]] | None = None
+
+    # --- answering -------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        sources: Sequence[str] = (),
+        top_k: int | None = None,
+    ) -> Answer:
+        """Answer within the time limit; ``BusyError`` if too many are waiting."""
+        if not self._slots.acquire(blocking=False):
+            raise BusyError("Verbatim is answering many questions right now; please ask again in a moment.")
+        try:
+            filters = Filters(since, until, tuple(sources))
+            future = self._pool.submit(self.answerer.ask, question, list(history), filters, top_k)
+            try:
+                return future.result(timeout=self.timeout)
+            except FutureTimeout:
+                raise BusyError(f"That question took longer than {self.timeout:g} s; please try again.") from None
+        finally:
+            self._slots.release()
+
+    def warm_up(self) -> None:
+        """Load the models before the first visitor."""
+        self.answerer.warm_up()
+
+    # --- reading the index -----------------------------------------------------------------
+
+    def articles(self, search: str = "") -> list[dict[str, Any]]:
+        """Articles (newest first), optionally only those whose title, id or source match."""
+        with self.live.reading() as snapshot:
+            records = snapshot.articles()
+        needle = search.strip().lower()
+        rows = [
+            {
+                "id": r.article.id,
+                "title": r.article.title,
+                "date": r.article.date.isoformat() if r.article.date else None,
+                "source": r.article.source,
+                "url": r.article.url,
+                "passages": r.n_passages,
+            }
+            for r in records
+        ]
+        if needle:
+            rows = [r for r in rows if any(needle in str(r[k] or "").lower() for k in ("title", "id", "source"))]
+        return rows
+
+    def article(self, article_id: str) -> dict[str, Any]:
+        """One article with the text citations point into."""
+        with self.live.reading() as snapshot:
+            record = snapshot.article(article_id)
+        if record is None:
+            raise UnknownArticleError(f"no article {article_id!r} is indexed")
+        article = record.article
+        return {
+            "id": article.id,
+            "title": article.title,
+            "date": article.date.isoformat() if article.date else None,
+            "source": article.source,
+            "url": article.url,
+            "passages": record.n_passages,
+            "text": article.text,
+        }
+
+    def passage_text(self, passage_id: str) -> tuple[int, str] | None:
+        """A passage's start offset and text (None if no longer live)."""
+        with self.live.reading() as snapshot:
+            passage = snapshot.passages([passage_id]).get(passage_id)
+        return None if passage is None else (passage.start, passage.text)
+
+    def sources(self) -> list[str]:
+        """Distinct sources, for the filter menu."""
+        with self.live.reading() as snapshot:
+            return snapshot.sources()
+
+    def status(self) -> dict[str, Any]:
+        """Counts, settings, and the reindex job."""
+        status = self.live.status()
+        settings = status.settings
+        job = self._job
+        return {
+            "articles": status.articles,
+            "passages": status.passages,
+            "model": settings.model if settings else None,
+            "chunk_words": settings.chunk_words if settings else None,
+            "corpus": str(self.corpus),
+            "index": status.location,
+            "admin_token_required": self.admin_token is not None,
+            "reindex": {
+                "running": job.running,
+                "phase": job.phase,
+                "done": job.done,
+                "total": job.total,
+                "started": job.started,
+                "finished": job.finished,
+                "error": job.error,
+            },
+            "last_reindex": job.report or status.last_report,
+        }
+
+    def examples(self, count: int = 4) -> list[str]:
+        """Questions the index answers well, drawn from its articles (cached per generation)."""
+        from ui.examples import example_questions
+
+        generation = self.live.state.generation
+        if self._examples is None or self._examples[0] != generation:
+            self._examples = (generation, example_questions(self, count))
+        return self._examples[1]
+
+    # --- changing the index ----------------------------------------------------------------
+
+    def check_admin(self, token: str | None) -> None:
+        """Raise ``AdminError`` unless the token is right (or none is set)."""
+        if self.admin_token is not None and token != self.admin_token:
+            raise AdminError("Changing the index needs the admin token (set with --admin-token).")
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Run an incremental reindex of the corpus now (waits for one already running)."""
+        with self._job_lock:
+            job = self._job
+            job.running, job.phase, job.done, job.total, job.error = True, "reading", 0, 0, None
+            job.started, job.finished = time.time(), None
+
+            def tick(phase: str, done: int, total: int) -> None:
+                job.phase, job.done, job.total = phase, done, total
+                if progress is not None:
+                    progress(done, total)
+
+            try:
+                report = Reindexer(self.live).run([self.corpus], progress=tick).as_json()
+            except Exception as exc:
+                job.error = str(exc)
+                raise
+            finally:
+                job.running, job.finished = False, time.time()
+            job.report = report
+            return report
+
+    def upload(self, files: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
+        """Add files to the corpus, then reindex. Refused files are reported, not written."""
+        saved: list[Saved] = []
+        refused: list[str] = []
+        for name, data in files:
+            try:
+                saved.append(save_upload(self.corpus, name, data, self.max_upload_mb))
+            except UploadError as exc:
+                refused.append(str(exc))
+        report = self.reindex() if saved else None
+        return {
+            "saved": [{"name": s.name, "articles": s.articles, "replaced": s.replaced} for s in saved],
+            "refused": refused,
+            "report": report,
+        }
+
+    def delete(self, article_id: str) -> dict[str, Any]:
+        """Remove an article's file (or JSON Lines record) from the corpus, then reindex."""
+        with self.live.reading() as snapshot:
+            record = snapshot.article(article_id)
+        if record is None:
+            raise UnknownArticleError(f"no article {article_id!r} is indexed")
+        message = delete_article_file(self.corpus, record.article.path, article_id)
+        return {"deleted": article_id, "message": message, "report": self.reindex()}
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
