@@ -14,10 +14,8 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 .PHONY: serve index test check lint install install-test browser clean
 
-# Until the web chat lands, serve indexes the corpus and says how to look at it.
 serve: $(VENV)/.installed
-	$(BIN)/verbatim index $(CORPUS)
-	@echo "Indexed $(CORPUS). See what is indexed: $(BIN)/verbatim status"
+	$(BIN)/verbatim serve $(CORPUS) --host $(HOST) --port $(PORT)
 
 index: $(VENV)/.installed
 	$(BIN)/verbatim index $(CORPUS)

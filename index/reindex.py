@@ -71,11 +71,20 @@ class Reindexer:
     Args:
         live: the index to update; its readers see each article switch atomically.
         on_wait: told who holds the writer lock if this run has to wait for it.
+        checkpoint: called with the name of each step of the write protocol as it completes
+            ("passages", "commit", "replica", "cleanup", "removed", "publish", "switch"); the
+            crash tests use it to kill the process at an exact point.
     """
 
-    def __init__(self, live: LiveIndex, on_wait: Callable[[dict[str, object]], None] | None = None) -> None:
+    def __init__(
+        self,
+        live: LiveIndex,
+        on_wait: Callable[[dict[str, object]], None] | None = None,
+        checkpoint: Callable[[str], None] | None = None,
+    ) -> None:
         self.live = live
         self._on_wait = on_wait
+        self._step = checkpoint or (lambda _: None)
 
     def targets(self, paths: Sequence[Path] | None) -> list[Target]:
         """The scanned paths: those given, else every corpus root indexed before."""
@@ -133,12 +142,15 @@ class Reindexer:
         else:
             live.check_settings()
         generation, catalog = live.generation, live.catalog
+        self._drop_leftovers(generation.token)
         if not state.clean:
             self._recover(generation)
         manifest = generation.manifest()
         plan = make_plan(targets, manifest, live.local, live.config.max_file_mb)
         if plan.changed or plan.removed or not state.clean:
-            state = replace(state, clean=False)
+            # A new generation number before the first write: a reader that outlives a crash
+            # of this run still sees that something changed, and compares checksums.
+            state = replace(state, generation=state.generation + 1, clean=False)
             live.store.set_state(state)
             counts = self._apply(plan, generation, catalog, manifest, state, progress)
             state = replace(state, generation=state.generation + 1, clean=True)
@@ -175,11 +187,11 @@ class Reindexer:
             live.store.drop_generation(generation.token)
             raise
         state = replace(state, generation=state.generation + 1, clean=True)
+        self._step("built")
         live.store.set_state(state)  # the switch: from here on the new generation serves
+        self._step("switch")
         live.adopt(state, generation, catalog)
-        for token in live.store.tokens():
-            if token != generation.token:
-                live.store.drop_generation(token)
+        self._drop_leftovers(generation.token)
         self._remember(plan)
         new_ids = {a.id for a in plan.added}
         plan.updated = [a for a in plan.added if a.id in old_ids]
@@ -220,9 +232,11 @@ class Reindexer:
                 if publish:
                     state = replace(state, generation=state.generation + 1)
                     self.live.store.set_state(state)
+                    self._step("publish")
         # Removals come last, so a renamed or moved article reuses the vectors it had.
         for article_id in plan.removed:
             generation.delete_article(article_id)
+            self._step("removed")
             catalog.remove(article_id)
             generation.delete_article_passages(article_id)
         return counts
@@ -248,11 +262,15 @@ class Reindexer:
             chosen = [vectors[p.text_hash] for p in passages]
             record = ArticleRecord(article, len(passages), time.time())
             generation.add_passages(article, passages, chosen)
+            self._step("passages")
             generation.put_article(record)  # the commit point for this article
+            self._step("commit")
             catalog.apply(record, passages, chosen)
+            self._step("replica")
             old = manifest.get(article.id)
             if old is not None and old.version != article.version:
                 generation.delete_version_passages(article.id, old.version)
+                self._step("cleanup")
 
     def _recover(self, generation: Generation) -> None:
         """After a crash: drop unreferenced passages and any article missing passages."""
@@ -265,11 +283,18 @@ class Reindexer:
             if found[article_id] != entry.n_passages:
                 generation.delete_article(article_id)  # re-added from its file by this run
                 generation.delete_article_passages(article_id)
-        for token in self.live.store.tokens():
-            if token != generation.token:
-                self.live.store.drop_generation(token)  # an interrupted --full
         self.live.catalog.set_meta("generation", "-1")
         self.live.resync()
+
+    def _drop_leftovers(self, active: str) -> None:
+        """Collections and replica files of generations no longer active (an interrupted --full)."""
+        for token in self.live.store.tokens():
+            if token != active:
+                self.live.store.drop_generation(token)
+        keep = self.live.catalog_path(active).name
+        for path in self.live.config.index_dir.glob("catalog-*.sqlite*"):
+            if not path.name.startswith(keep):
+                path.unlink(missing_ok=True)
 
     def _dry_run(self, targets: list[Target], full: bool, started: float) -> IndexReport:
         live = self.live

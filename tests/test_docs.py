@@ -8,9 +8,20 @@ from tests.conftest import REPO
 from ui.cli import main
 
 
+def all_commands(group: click.Group = main, prefix: str = "verbatim") -> dict[str, click.Command]:
+    """Every command and subcommand, by its full name (``verbatim eval squad``)."""
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        full = f"{prefix} {name}"
+        found[full] = command
+        if isinstance(command, click.Group):
+            found.update(all_commands(command, full))
+    return found
+
+
 def all_parameters() -> list[click.Parameter]:
     params: list[click.Parameter] = []
-    for command in main.commands.values():
+    for command in all_commands().values():
         params.extend(p for p in command.params if isinstance(p, click.Option))
     return params
 
@@ -23,9 +34,7 @@ def test_readme_names_every_option_and_environment_variable() -> None:
         missing.extend(n for n in names if f"`{n}" not in readme)
         envvars = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or [])
         missing.extend(e for e in envvars if f"`{e}`" not in readme)
-    for command in main.commands:
-        if f"verbatim {command}" not in readme:
-            missing.append(f"verbatim {command}")
+    missing.extend(name for name in all_commands() if name not in readme)
     assert missing == []
 
 
