@@ -18,8 +18,8 @@ from pathlib import Path
 from index.article import Article
 from index.chunking import Passage
 from index.filters import Filters, date_number
+from index.generation import ArticleRecord
 from index.keyword import FTS_TOKENIZER, fts_query
-from index.store import ArticleRecord
 from index.vectors import PassageVectors, decode_sentences, encode_sentences, from_blob, to_blob
 
 _SCHEMA = f"""

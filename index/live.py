@@ -23,9 +23,11 @@ from index.embedding import (
 )
 from index.errors import EmptyIndexError, SettingsMismatchError
 from index.filters import Filters
+from index.generation import DenseHit, Generation
+from index.lease import StoreLease
 from index.localstate import LocalState
 from index.lock import WriterLock
-from index.store import ChromaStore, DenseHit, Generation, IndexSettings, StoreState
+from index.store import ChromaStore, IndexSettings, StoreState
 from index.vectors import Vectors
 
 
@@ -66,6 +68,7 @@ class LiveIndex:
         self.writing = False  # an in-process writer applies its own changes to the replica
         self.write_mutex = threading.Lock()  # one reindex at a time within this process
         self.writer_lock = WriterLock(config.index_dir / "writer.lock", "reindex")
+        self.lease = StoreLease(self.store) if config.chroma_url else None  # across machines
 
     @property
     def state(self) -> StoreState:

@@ -6,7 +6,8 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -75,6 +76,35 @@ class WriterLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds the lock right now."""
+        if self._fd is not None or not self._path.exists():
+            return False
+        fd = os.open(self._path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops any lock we took
+        return False
+
+    @contextmanager
+    def reading(self, on_wait: Callable[[dict[str, object]], None] | None = None) -> Iterator[None]:
+        """A shared hold for a reader process: waits while a writer process is writing."""
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait(self.holder())
+                fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)
 
     @property
     def held(self) -> bool:

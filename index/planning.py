@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.article import Article, SourceProblem
+from index.generation import ManifestEntry
 from index.localstate import FileEntry, LocalState
 from index.sources import discover, read_source
-from index.store import ManifestEntry
 
 Target = tuple[Path, Path]  # (path to scan, corpus root that ids are relative to)
 

@@ -17,9 +17,10 @@ from index.article import Article, SourceProblem
 from index.catalog import Catalog
 from index.chunking import ChunkSettings, Passage, chunk
 from index.errors import EmptyIndexError
+from index.generation import ArticleRecord, Generation, ManifestEntry
 from index.live import LiveIndex
 from index.planning import Plan, Target, make_plan, resolve_targets
-from index.store import ArticleRecord, Generation, IndexSettings, ManifestEntry, StoreState
+from index.store import IndexSettings, StoreState
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 _BATCHES_PER_COMMIT = 8  # embedding batches between two published generations
@@ -116,11 +117,15 @@ class Reindexer:
             if owned:
                 lock.acquire(on_wait=self._on_wait)
             try:
+                if live.lease is not None:
+                    live.lease.acquire(on_wait=self._on_wait)
                 live.refresh(force=True)
                 live.writing = True
                 report = self._full(targets, progress) if full else self._incremental(targets, progress)
             finally:
                 live.writing = False
+                if live.lease is not None:
+                    live.lease.release()
                 if owned:
                     lock.release()
         report = replace(report, seconds=time.perf_counter() - started)
@@ -233,6 +238,8 @@ class Reindexer:
                     state = replace(state, generation=state.generation + 1)
                     self.live.store.set_state(state)
                     self._step("publish")
+                if self.live.lease is not None:
+                    self.live.lease.renew()
         # Removals come last, so a renamed or moved article reuses the vectors it had.
         for article_id in plan.removed:
             generation.delete_article(article_id)

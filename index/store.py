@@ -9,25 +9,18 @@ generation and flips the pointer, so the old one serves until the new one is com
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from index.article import Article
-from index.chunking import Passage
 from index.errors import StoreUnavailableError
-from index.filters import Filters, date_number
-from index.vectors import PassageVectors, Vectors, decode_sentences, encode_sentences
+from index.generation import Generation
 
-_BATCH = 1000
 _PLACEHOLDER = [1.0]  # manifest and state records need a vector; they are never searched
 
 
@@ -49,37 +42,6 @@ class StoreState:
     generation: int = 0
     clean: bool = True
     settings: IndexSettings | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleRecord:
-    """An article as the manifest holds it."""
-
-    article: Article
-    n_passages: int
-    indexed_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
-    """What the manifest says of an article without reading its text."""
-
-    checksum: str
-    path: str
-    n_passages: int
-
-    @property
-    def version(self) -> str:
-        """The article's live version token."""
-        return self.checksum[:16]
-
-
-@dataclass(frozen=True, slots=True)
-class DenseHit:
-    """One passage from a vector search, with its cosine similarity."""
-
-    passage: Passage
-    similarity: float
 
 
 class ChromaStore:
@@ -144,6 +106,24 @@ class ChromaStore:
             meta["settings"] = json.dumps(dataclasses.asdict(state.settings))
         with self._guard():
             self._meta().upsert(ids=["state"], embeddings=[_PLACEHOLDER], metadatas=[meta])
+
+    def read_lease(self) -> dict[str, object] | None:
+        """The writer lease record (server mode), if any."""
+        with self._guard():
+            got = self._meta().get(ids=["lease"], include=["metadatas"])
+        return dict(got["metadatas"][0]) if got["ids"] else None
+
+    def write_lease(self, owner: str, expires: float) -> None:
+        """Claim or renew the writer lease."""
+        with self._guard():
+            self._meta().upsert(
+                ids=["lease"], embeddings=[_PLACEHOLDER], metadatas=[{"owner": owner, "expires": expires}]
+            )
+
+    def clear_lease(self) -> None:
+        """Drop the writer lease."""
+        with self._guard():
+            self._meta().delete(ids=["lease"])
 
     def create_generation(self) -> Generation:
         """Make a new, empty pair of collections; it serves nothing until made active."""
@@ -229,220 +209,3 @@ def _is_connection_error(exc: Exception) -> bool:
     )
     text = str(exc).lower()
     return bool(names.intersection(markers)) or "connect" in text or "could not connect" in text
-
-
-class Generation:
-    """The two collections of one index generation."""
-
-    def __init__(self, token: str, passages: Any, articles: Any, guard: Any) -> None:
-        self.token = token
-        self._passages = passages
-        self._articles = articles
-        self._guard = guard
-
-    def add_passages(self, article: Article, passages: Sequence[Passage], vectors: Sequence[PassageVectors]) -> None:
-        """Write (or overwrite) one article version's passages with their sentence vectors."""
-        base: dict[str, Any] = {"article_id": article.id, "version": article.version}
-        if article.date is not None:
-            base["date_num"] = date_number(article.date)
-        if article.source:
-            base["source"] = article.source
-        for first in range(0, len(passages), _BATCH):
-            batch = passages[first : first + _BATCH]
-            batch_vectors = vectors[first : first + _BATCH]
-            metas = [
-                {
-                    **base,
-                    "position": p.position,
-                    "start": p.start,
-                    "end": p.end,
-                    "text_hash": p.text_hash,
-                    "sentences": encode_sentences(v),
-                }
-                for p, v in zip(batch, batch_vectors, strict=True)
-            ]
-            with self._guard():
-                self._passages.upsert(
-                    ids=[p.id for p in batch],
-                    embeddings=np.stack([v.passage for v in batch_vectors]),
-                    documents=[p.text for p in batch],
-                    metadatas=metas,
-                )
-
-    def delete_passages(self, ids: Sequence[str]) -> None:
-        """Delete passages by id (missing ids are ignored)."""
-        for first in range(0, len(ids), _BATCH):
-            with self._guard():
-                self._passages.delete(ids=list(ids[first : first + _BATCH]))
-
-    def delete_article_passages(self, article_id: str) -> None:
-        """Delete every passage of an article, whatever its version."""
-        with self._guard():
-            self._passages.delete(where={"article_id": article_id})
-
-    def embeddings_for(self, hashes: Sequence[str]) -> dict[str, PassageVectors]:
-        """Stored vectors for passage texts already embedded (the per-passage cache)."""
-        found: dict[str, PassageVectors] = {}
-        unique = sorted(set(hashes))
-        for first in range(0, len(unique), 500):
-            with self._guard():
-                got = self._passages.get(
-                    where={"text_hash": {"$in": unique[first : first + 500]}},
-                    include=["embeddings", "metadatas"],
-                )
-            for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
-                found[meta["text_hash"]] = _vectors_from(vector, meta)
-        return found
-
-    def put_article(self, record: ArticleRecord) -> None:
-        """Write an article's manifest record: the commit point of its update."""
-        with self._guard():
-            self._articles.upsert(
-                ids=[record.article.id],
-                embeddings=[_PLACEHOLDER],
-                documents=[record.article.text],
-                metadatas=[_article_meta(record)],
-            )
-
-    def delete_article(self, article_id: str) -> None:
-        """Remove an article from the manifest: the commit point of its removal."""
-        with self._guard():
-            self._articles.delete(ids=[article_id])
-
-    def manifest(self) -> dict[str, ManifestEntry]:
-        """Every indexed article's id, checksum, file and passage count."""
-        with self._guard():
-            got = self._articles.get(include=["metadatas"])
-        return {
-            i: ManifestEntry(m["checksum"], m.get("path", ""), int(m["n_passages"]))
-            for i, m in zip(got["ids"], got["metadatas"], strict=True)
-        }
-
-    def delete_version_passages(self, article_id: str, version: str) -> None:
-        """Delete the passages of one (superseded) version of an article."""
-        with self._guard():
-            self._passages.delete(where={"$and": [{"article_id": article_id}, {"version": version}]})
-
-    def articles(self, ids: Sequence[str]) -> list[ArticleRecord]:
-        """Manifest records with their text."""
-        records: list[ArticleRecord] = []
-        for first in range(0, len(ids), 200):
-            with self._guard():
-                got = self._articles.get(ids=list(ids[first : first + 200]), include=["documents", "metadatas"])
-            records.extend(
-                _record_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-            )
-        return records
-
-    def passages_of(self, article_id: str, version: str) -> list[tuple[Passage, PassageVectors]]:
-        """The stored passages of one article version, in order, with their vectors."""
-        with self._guard():
-            got = self._passages.get(
-                where={"$and": [{"article_id": article_id}, {"version": version}]},
-                include=["documents", "metadatas", "embeddings"],
-            )
-        rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
-        pairs = [(_passage_from(i, d, m), _vectors_from(e, m)) for i, d, m, e in rows]
-        return sorted(pairs, key=lambda pair: pair[0].position)
-
-    def passage_keys(self) -> list[tuple[str, str, str]]:
-        """``(passage id, article id, version)`` of every stored passage: for consistency sweeps."""
-        keys: list[tuple[str, str, str]] = []
-        offset = 0
-        while True:
-            with self._guard():
-                got = self._passages.get(include=["metadatas"], limit=10000, offset=offset)
-            keys.extend((i, m["article_id"], m["version"]) for i, m in zip(got["ids"], got["metadatas"], strict=True))
-            if len(got["ids"]) < 10000:
-                return keys
-            offset += 10000
-
-    def count(self) -> int:
-        """How many passages are stored."""
-        with self._guard():
-            return int(self._passages.count())
-
-    def query(self, vector: Vectors, k: int, filters: Filters | None = None) -> list[DenseHit]:
-        """The ``k`` passages nearest to ``vector``, filtered inside the store."""
-        where = _where(filters)
-        with self._guard():
-            got = self._passages.query(
-                query_embeddings=[vector],
-                n_results=k,
-                where=where,
-                include=["documents", "metadatas", "distances"],
-            )
-        return [
-            DenseHit(_passage_from(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(
-                got["ids"][0],
-                got["documents"][0],
-                got["metadatas"][0],
-                got["distances"][0],
-                strict=True,
-            )
-        ]
-
-
-def _where(filters: Filters | None) -> dict[str, Any] | None:
-    if filters is None or filters.empty:
-        return None
-    clauses: list[dict[str, Any]] = []
-    if filters.since is not None:
-        clauses.append({"date_num": {"$gte": date_number(filters.since)}})
-    if filters.until is not None:
-        clauses.append({"date_num": {"$lte": date_number(filters.until)}})
-    if filters.sources:
-        clauses.append({"source": {"$in": list(filters.sources)}})
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _article_meta(record: ArticleRecord) -> dict[str, Any]:
-    article = record.article
-    meta: dict[str, Any] = {
-        "checksum": article.checksum,
-        "title": article.title,
-        "path": article.path,
-        "n_passages": record.n_passages,
-        "indexed_at": record.indexed_at,
-    }
-    if article.date is not None:
-        meta["date"] = article.date.isoformat()
-        meta["date_num"] = date_number(article.date)
-    if article.source:
-        meta["source"] = article.source
-    if article.url:
-        meta["url"] = article.url
-    return meta
-
-
-def _record_from(article_id: str, text: str, meta: dict[str, Any]) -> ArticleRecord:
-    article = Article(
-        id=article_id,
-        title=meta["title"],
-        text=text,
-        date=dt.date.fromisoformat(meta["date"]) if meta.get("date") else None,
-        source=meta.get("source"),
-        url=meta.get("url"),
-        path=meta.get("path", ""),
-        checksum=meta["checksum"],
-    )
-    return ArticleRecord(article, int(meta["n_passages"]), float(meta["indexed_at"]))
-
-
-def _vectors_from(vector: Any, meta: dict[str, Any]) -> PassageVectors:
-    passage: Vectors = np.asarray(vector, dtype=np.float32)
-    spans, sentences = decode_sentences(meta["sentences"], len(passage))
-    return PassageVectors(passage, spans, sentences)
-
-
-def _passage_from(passage_id: str, text: str, meta: dict[str, Any]) -> Passage:
-    return Passage(
-        id=passage_id,
-        article_id=meta["article_id"],
-        version=meta["version"],
-        position=int(meta["position"]),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-    )

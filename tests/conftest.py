@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -38,16 +43,76 @@ def corpus(tmp_path: Path) -> Path:
 
 
 LiveFactory = Callable[..., LiveIndex]
+CHROMA = str(Path(sys.executable).with_name("chroma"))
+
+
+def free_port() -> int:
+    """A port nothing listens on, on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
+    """`chroma run` on loopback, returned once it answers its heartbeat."""
+    import httpx
+
+    with (path.parent / f"chroma-{port}.log").open("wb") as log:
+        process = subprocess.Popen(
+            [CHROMA, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=log
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    process.wait()
+    raise RuntimeError("chroma run did not start")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate and reap."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Chroma server on loopback for the whole run."""
+    port = free_port()
+    process = start_chroma(tmp_path_factory.mktemp("chroma-server") / "data", port)
+    yield f"http://127.0.0.1:{port}"
+    stop_process(process)
 
 
 @pytest.fixture
-def make_live(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Iterator[LiveFactory]:
-    """Open (and later close) LiveIndex objects on an index folder in tmp_path."""
+def backend() -> str | None:
+    """Where vectors live: None for embedded Chroma. Test modules override this to add the server."""
+    return None
+
+
+def both_backends(request: pytest.FixtureRequest) -> str | None:
+    """For a parametrized ``backend`` override: embedded, or the Chroma server."""
+    return None if request.param == "embedded" else str(request.getfixturevalue("chroma_server"))
+
+
+@pytest.fixture
+def make_live(tmp_path: Path, embedder: SentenceTransformerEmbedder, backend: str | None) -> Iterator[LiveFactory]:
+    """Open (and later close) LiveIndex objects on an index folder in tmp_path (and the backend)."""
     opened: list[LiveIndex] = []
+    prefix = f"t{uuid.uuid4().hex[:12]}"  # this test's own collections on a shared server
 
     def factory(index_dir: Path | None = None, **config: object) -> LiveIndex:
         folder = index_dir or tmp_path / "index"
-        live = LiveIndex(IndexConfig(index_dir=folder, **config), embedder=embedder)  # type: ignore[arg-type]
+        options = {"chroma_url": backend, "collection": prefix, **config} if backend else config
+        live = LiveIndex(IndexConfig(index_dir=folder, **options), embedder=embedder)  # type: ignore[arg-type]
         opened.append(live)
         return live
 

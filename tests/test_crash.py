@@ -36,7 +36,9 @@ POINTS = [
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> tuple[Path, Path, Path]:
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> tuple[Path, Path, Path]:
     """A corpus indexed once (the pristine index), then changed in every way a reindex handles."""
     from index.config import IndexConfig
     from index.live import LiveIndex
@@ -45,16 +47,22 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransfo
     corpus = root / "corpus"
     shutil.copytree(SEEDS, corpus)
     for name in "abcdef":
-        (corpus / f"{name}.txt").write_text(f"Article {name} about talks. " * 30 + f"\n\nA second paragraph for {name}.", encoding="utf-8")
+        (corpus / f"{name}.txt").write_text(
+            f"Article {name} about talks. " * 30 + f"\n\nA second paragraph for {name}.", encoding="utf-8"
+        )
     pristine = root / "pristine"
     live = LiveIndex(IndexConfig(index_dir=pristine), embedder=embedder)
     Reindexer(live).run([corpus])
     live.close()
     old = root / "old-corpus"
     shutil.copytree(corpus, old)
-    (corpus / "a.txt").write_text((corpus / "a.txt").read_text().replace("second paragraph", "changed paragraph"), encoding="utf-8")
+    (corpus / "a.txt").write_text(
+        (corpus / "a.txt").read_text().replace("second paragraph", "changed paragraph"), encoding="utf-8"
+    )
     seed = corpus / "001_b0c10fa15994f385.txt"
-    seed.write_text(seed.read_text(encoding="utf-8").replace("in Ramallah", "in the city of Ramallah"), encoding="utf-8")
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("in Ramallah", "in the city of Ramallah"), encoding="utf-8"
+    )
     (corpus / "g.txt").write_text("A new article about a summit in Lima. " * 20, encoding="utf-8")
     (corpus / "h.jsonl").write_text(
         "\n".join(json.dumps({"id": f"h{i}", "text": f"Record {i} about trade talks. " * 15}) for i in range(2)) + "\n",

@@ -15,7 +15,7 @@ from index.errors import EmptyIndexError, SettingsMismatchError
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from index.vectors import PassageVectors, Vectors
-from tests.conftest import LiveFactory
+from tests.conftest import LiveFactory, both_backends
 from tests.invariants import assert_consistent, corpus_articles
 
 SEED_A = "000_c355127225fa61d9.txt"
@@ -244,3 +244,9 @@ def test_vectors_are_unit_length(embedder: SentenceTransformerEmbedder) -> None:
     vectors = embedder.embed_documents(["one text", "another text"])
     assert vectors.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.fixture(params=["embedded", "chroma-server"])
+def backend(request: pytest.FixtureRequest) -> str | None:
+    """Every scenario above runs against embedded Chroma and against a `chroma run` server."""
+    return both_backends(request)

@@ -8,12 +8,14 @@ from typing import Any
 
 import click
 
+from index.config import IndexConfig
 from index.errors import UnknownArticleError
 from index.filters import Filters
 from index.live import LiveIndex
-from qa.answering import Answer, Answerer, AnswerSettings, Citation
+from qa.answering import Answerer, AnswerSettings
 from qa.query import QuestionError
 from ui.options import dump_json, friendly_errors, make_config, store_options
+from ui.remote import call, serving
 
 
 def threshold_option(command: Any) -> Any:
@@ -52,55 +54,75 @@ def ask_command(
     **params: Any,
 ) -> None:
     """Answer QUESTION with verbatim, cited excerpts from the indexed articles."""
-    live = LiveIndex(make_config(params))
+    config = make_config(params)
+    server = serving(config.index_dir) if not config.chroma_url else None
+    if server is not None:
+        payload = {
+            "question": question, "top_k": top_k, "source": list(sources) or None,
+            "since": since.date().isoformat() if since else None, "until": until.date().isoformat() if until else None,
+        }  # fmt: skip
+        answer = call(server, "POST", "/api/ask", json=payload)
+    else:
+        answer = _ask_locally(config, question, top_k, since, until, sources, threshold)
+    if as_json:
+        dump_json(answer)
+    else:
+        print_answer(answer)
+
+
+def _ask_locally(
+    config: IndexConfig,
+    question: str,
+    top_k: int,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    sources: tuple[str, ...],
+    threshold: float | None,
+) -> dict[str, Any]:
+    live = LiveIndex(config)
     try:
-        answerer = Answerer(live, AnswerSettings(threshold=threshold, top_k=top_k))
-        filters = Filters(since.date() if since else None, until.date() if until else None, sources)
-        try:
-            answer = answerer.ask(question, filters=filters, top_k=top_k)
-        except QuestionError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+        with live.writer_lock.reading(on_wait=lambda _: click.echo("waiting for a reindex to finish ...", err=True)):
+            answerer = Answerer(live, AnswerSettings(threshold=threshold, top_k=top_k))
+            filters = Filters(since.date() if since else None, until.date() if until else None, sources)
+            try:
+                return answerer.ask(question, filters=filters, top_k=top_k).as_json()
+            except QuestionError as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(2)
     finally:
         live.close()
-    if as_json:
-        dump_json(answer.as_json())
+
+
+def print_answer(answer: dict[str, Any]) -> None:
+    """An answer (JSON form) for a terminal: quotes, sources, confidence."""
+    citations = answer["citations"]
+    if answer["answered"]:
+        note = answer["answer"].split("\n\n“", 1)[0] if not answer["answer"].startswith("“") else ""
+        parts = [note] if note else []
+        parts += [f"“{_emphasised(c)}” [{c['n']}]" for c in citations]
+        click.echo("\n\n".join(parts))
     else:
-        _print_answer(answer)
-
-
-def _print_answer(answer: Answer) -> None:
-    lead = answer.text.split("\n\nClosest matches")[0] if not answer.answered else _answer_lines(answer)
-    click.echo(lead)
-    if answer.citations:
+        click.echo(answer["answer"].split("\n\nClosest matches")[0])
+    if citations:
         click.echo()
-        click.echo(click.style("Sources" if answer.answered else "Closest matches (not an answer)", bold=True))
-        for citation in answer.citations:
-            click.echo(_source_line(citation))
+        click.echo(click.style("Sources" if answer["answered"] else "Closest matches (not an answer)", bold=True))
+        for citation in citations:
+            meta = ", ".join(x for x in (citation["date"], citation["source"]) if x)
+            click.echo(f"[{citation['n']}] {citation['title']}" + (f" ({meta})" if meta else ""))
+            click.echo(f"    {citation['article_id']}, characters {citation['start']}-{citation['end']}")
+            if not answer["answered"]:
+                click.echo(f"    “{citation['excerpt']}”")
     click.echo()
-    click.echo(f"confidence {answer.confidence:.2f}")
+    click.echo(f"confidence {answer['confidence']:.2f}")
 
 
-def _answer_lines(answer: Answer) -> str:
-    note = answer.text.split("\n\n“", 1)[0] if not answer.text.startswith("“") else ""
-    parts = [note] if note else []
-    for citation in answer.citations:
-        parts.append(f"“{_emphasised(citation)}” [{citation.n}]")
-    return "\n\n".join(parts)
-
-
-def _emphasised(citation: Citation) -> str:
-    if citation.highlight is None:
-        return citation.excerpt
-    start, end = (h - citation.start for h in citation.highlight)
-    text = citation.excerpt
-    return text[:start] + click.style(text[start:end], bold=True, underline=True) + text[end:]
-
-
-def _source_line(citation: Citation) -> str:
-    meta = ", ".join(x for x in (citation.date.isoformat() if citation.date else None, citation.source) if x)
-    place = f"{citation.article_id}, characters {citation.start}-{citation.end}"
-    return f"[{citation.n}] {citation.title}" + (f" ({meta})" if meta else "") + f"\n    {place}"
+def _emphasised(citation: dict[str, Any]) -> str:
+    text = citation["excerpt"]
+    highlight = citation.get("highlight")
+    if not highlight:
+        return str(text)
+    start, end = highlight["start"] - citation["start"], highlight["end"] - citation["start"]
+    return str(text[:start] + click.style(text[start:end], bold=True, underline=True) + text[end:])
 
 
 @click.command("show")
@@ -110,16 +132,34 @@ def _source_line(citation: Citation) -> str:
 @friendly_errors
 def show_command(article_id: str, as_json: bool, **params: Any) -> None:
     """Print an article's metadata and full text: the text that citation offsets refer to."""
-    live = LiveIndex(make_config(params))
+    config = make_config(params)
+    server = serving(config.index_dir) if not config.chroma_url else None
+    if server is not None:
+        value = call(server, "GET", f"/api/articles/{article_id}")
+    else:
+        value = _show_locally(config, article_id)
+    if as_json:
+        dump_json(value)
+        return
+    click.echo(click.style(value["title"], bold=True))
+    for key in ("date", "source", "url", "path"):
+        if value.get(key):
+            click.echo(f"{key}: {value[key]}")
+    click.echo()
+    click.echo(value["text"])
+
+
+def _show_locally(config: IndexConfig, article_id: str) -> dict[str, Any]:
+    live = LiveIndex(config)
     try:
-        with live.reading() as snapshot:
+        with live.writer_lock.reading(), live.reading() as snapshot:
             record = snapshot.article(article_id)
     finally:
         live.close()
     if record is None:
         raise UnknownArticleError(f"no article {article_id!r} is indexed; `verbatim status` shows how many there are")
     article = record.article
-    value = {
+    return {
         "id": article.id,
         "title": article.title,
         "date": article.date.isoformat() if article.date else None,
@@ -129,12 +169,3 @@ def show_command(article_id: str, as_json: bool, **params: Any) -> None:
         "passages": record.n_passages,
         "text": article.text,
     }
-    if as_json:
-        dump_json(value)
-        return
-    click.echo(click.style(article.title, bold=True))
-    for key in ("date", "source", "url", "path"):
-        if value[key]:
-            click.echo(f"{key}: {value[key]}")
-    click.echo()
-    click.echo(article.text)

@@ -7,9 +7,11 @@ from typing import Any
 
 import click
 
+from index.errors import IndexBusyError, VerbatimIndexError
 from index.live import LiveIndex
-from index.reindex import IndexReport, Reindexer
-from ui.options import dump_json, echo_problems, friendly_errors, make_config, store_options
+from index.reindex import Reindexer
+from ui.options import dump_json, friendly_errors, make_config, store_options
+from ui.remote import call, check_scope, serving
 
 _SHOWN_IDS = 6
 
@@ -41,29 +43,91 @@ _SHOWN_IDS = 6
     "--batch-size", type=click.IntRange(1, 1024), default=32, show_default=True,
     envvar="VERBATIM_BATCH_SIZE", show_envvar=True, help="Passages per embedding batch.",
 )  # fmt: skip
+@click.option("--watch", is_flag=True, help="After indexing, keep watching PATHS and reindex on every change.")
+@click.option(
+    "--admin-token", envvar="VERBATIM_ADMIN_TOKEN", show_envvar=True,
+    help="Admin token of a running `verbatim serve` that holds this index (the work is handed to it).",
+)  # fmt: skip
 @friendly_errors
-def index_command(paths: tuple[Path, ...], full: bool, dry_run: bool, as_json: bool, **params: Any) -> None:
+def index_command(
+    paths: tuple[Path, ...],
+    full: bool,
+    dry_run: bool,
+    as_json: bool,
+    watch: bool,
+    admin_token: str | None,
+    **params: Any,
+) -> None:
     """Index articles under PATHS (files or folders; default: the paths indexed before).
 
     Only what changed is done: new and edited articles are embedded (unchanged passages of an
     edited article reuse their vectors), deleted ones are removed. Reads .txt, .md, .html and
     .jsonl. Exits 1 if some file could not be indexed (the others are), 2 on other errors.
     """
-    live = LiveIndex(make_config(params))
+    config = make_config(params)
+    server = serving(config.index_dir) if not config.chroma_url else None
+    if server is not None:
+        if full or dry_run or watch:
+            raise IndexBusyError(
+                f"the server at {server['url']} holds this index; stop it to use --full, --dry-run or --watch "
+                "(or run `verbatim serve --watch`)"
+            )
+        check_scope(server, list(paths))
+        click.echo(f"The server at {server['url']} holds this index; it reindexes its corpus ...", err=True)
+        _finish(call(server, "POST", "/api/reindex", admin_token), as_json)
+        return
+    live = LiveIndex(config)
     reindexer = Reindexer(live, on_wait=lambda holder: click.echo(_waiting(holder, live), err=True))
+    try:
+        report = _run(reindexer, list(paths) or None, full, dry_run, as_json)
+        if watch:
+            _watch(reindexer, report, as_json)
+    finally:
+        live.close()
+    _exit_status(report)
+
+
+def _run(reindexer: Reindexer, paths: list[Path] | None, full: bool, dry_run: bool, as_json: bool) -> dict[str, Any]:
     bar = _ProgressBar(enabled=not as_json)
     try:
-        report = reindexer.run(list(paths) or None, full=full, dry_run=dry_run, progress=bar)
+        report = reindexer.run(paths, full=full, dry_run=dry_run, progress=bar).as_json()
     finally:
         bar.close()
-        live.close()
+    _finish(report, as_json, exit_on_error=False)
+    return report
+
+
+def _finish(report: dict[str, Any], as_json: bool, exit_on_error: bool = True) -> None:
     if as_json:
-        dump_json(report.as_json())
+        dump_json(report)
     else:
-        _print_report(report)
-    echo_problems(report.problems)
-    if any(p.level == "error" for p in report.problems):
+        print_report(report)
+    for problem in sorted(report.get("problems", []), key=lambda p: (p["level"] != "error", p["path"])):
+        where = f"{problem['path']}:{problem['line']}" if problem.get("line") else problem["path"]
+        click.echo(f"{problem['level']}: {where}: {problem['message']}", err=True)
+    if exit_on_error:
+        _exit_status(report)
+
+
+def _exit_status(report: dict[str, Any]) -> None:
+    if any(p["level"] == "error" for p in report.get("problems", [])):
         raise SystemExit(1)
+
+
+def _watch(reindexer: Reindexer, first: dict[str, Any], as_json: bool) -> None:
+    from index.watching import watch_paths
+
+    paths = [path for path, _ in reindexer.targets(None)]
+    click.echo(f"Watching {', '.join(map(str, paths))} for changes (Ctrl-C to stop) ...", err=True)
+
+    def changed(files: list[str]) -> None:
+        click.echo(f"{len(files)} file(s) changed, reindexing ...", err=True)
+        try:
+            _run(reindexer, None, False, False, as_json)
+        except VerbatimIndexError as exc:
+            click.echo(f"error: {exc}", err=True)
+
+    watch_paths(paths, changed)
 
 
 def _waiting(holder: dict[str, object], live: LiveIndex) -> str:
@@ -92,28 +156,19 @@ class _ProgressBar:
             self._bar.close()
 
 
-def _print_report(report: IndexReport) -> None:
-    verb = "Would change" if report.dry_run else ("Rebuilt" if report.full else "Indexed")
-    count = len(report.added) + len(report.updated) + len(report.unchanged)
-    click.echo(
-        f"{verb}: {count} articles in scope, {report.seconds:.2f} s"
-        + (" (dry run: nothing written)" if report.dry_run else "")
-    )
-    for label, ids in (
-        ("added", report.added),
-        ("updated", report.updated),
-        ("unchanged", report.unchanged),
-        ("removed", report.removed),
-    ):
-        shown = ", ".join(ids[:_SHOWN_IDS]) + (
-            f", ... and {len(ids) - _SHOWN_IDS} more" if len(ids) > _SHOWN_IDS else ""
-        )
-        click.echo(f"  {label:<10}{len(ids):>6}  {shown}".rstrip())
-    embedded = "to embed" if report.dry_run else "embedded"
-    click.echo(
-        f"  {'passages':<10}{report.passages_embedded:>6}  {embedded}, "
-        f"{report.passages_reused} reused from stored vectors"
-    )
+def print_report(report: dict[str, Any]) -> None:
+    """The report, readably."""
+    verb = "Would change" if report["dry_run"] else ("Rebuilt" if report["full"] else "Indexed")
+    count = len(report["added"]) + len(report["updated"]) + len(report["unchanged"])
+    note = " (dry run: nothing written)" if report["dry_run"] else ""
+    click.echo(f"{verb}: {count} articles in scope, {report['seconds']:.2f} s{note}")
+    for label in ("added", "updated", "unchanged", "removed"):
+        ids = report[label]
+        more = f", ... and {len(ids) - _SHOWN_IDS} more" if len(ids) > _SHOWN_IDS else ""
+        click.echo(f"  {label:<10}{len(ids):>6}  {', '.join(ids[:_SHOWN_IDS])}{more}".rstrip())
+    embedded = "to embed" if report["dry_run"] else "embedded"
+    reused = report["passages_reused"]
+    click.echo(f"  {'passages':<10}{report['passages_embedded']:>6}  {embedded}, {reused} reused from stored vectors")
 
 
 @click.command("status")
@@ -122,13 +177,33 @@ def _print_report(report: IndexReport) -> None:
 @friendly_errors
 def status_command(as_json: bool, **params: Any) -> None:
     """Show what the index holds and how it was built."""
-    live = LiveIndex(make_config(params))
+    config = make_config(params)
+    server = serving(config.index_dir) if not config.chroma_url else None
+    if server is not None:
+        remote = call(server, "GET", "/api/status")
+        value = {k: remote.get(k) for k in ("articles", "passages", "model", "chunk_words", "last_reindex")}
+        value.update(location=remote.get("index"), server=server["url"])
+    else:
+        value = _local_status(LiveIndex(config))
+    if as_json:
+        dump_json(value)
+        return
+    if value["model"] is None:
+        click.echo(f"Nothing indexed at {value['location']} yet; run `verbatim index PATH`.")
+        return
+    served = f" (served by {value['server']})" if value.get("server") else ""
+    click.echo(f"Index at {value['location']}{served}: {value['articles']} articles, {value['passages']} passages")
+    click.echo(f"  model {value['model']}, passages of at most {value['chunk_words']} words")
+
+
+def _local_status(live: LiveIndex) -> dict[str, Any]:
     try:
-        status = live.status()
+        with live.writer_lock.reading():
+            status = live.status()
     finally:
         live.close()
     settings = status.settings
-    value = {
+    return {
         "location": status.location,
         "articles": status.articles,
         "passages": status.passages,
@@ -139,14 +214,3 @@ def status_command(as_json: bool, **params: Any) -> None:
         "generation": status.generation,
         "last_reindex": status.last_report,
     }
-    if as_json:
-        dump_json(value)
-        return
-    if settings is None:
-        click.echo(f"Nothing indexed at {status.location} yet; run `verbatim index PATH`.")
-        return
-    click.echo(f"Index at {status.location}: {status.articles} articles, {status.passages} passages")
-    click.echo(
-        f"  model {settings.model} ({settings.dimension} dimensions), passages of at most "
-        f"{settings.chunk_words} words, overlap {settings.chunk_overlap}"
-    )

@@ -4,16 +4,49 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from index.errors import StoreUnavailableError
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.answering import AnswerSettings
 from ui.cli_ask import threshold_option
 from ui.options import echo_problems, friendly_errors, make_config, store_options
+from ui.service import Service
+
+
+def _wait_for_store(live: LiveIndex) -> None:
+    """A Chroma server that is not up yet is waited for, with one message naming it."""
+    told = False
+    while True:
+        try:
+            live.store.heartbeat()
+            return
+        except StoreUnavailableError as exc:
+            if not told:
+                click.echo(f"{exc}; waiting for it (Ctrl-C to give up) ...", err=True)
+                told = True
+            time.sleep(2.0)
+
+
+def _watch(service: Service, corpus: Path, stop: threading.Event) -> None:
+    from index.watching import watch_paths
+
+    def changed(files: list[str]) -> None:
+        try:
+            report = service.reindex()
+        except Exception as exc:  # the job keeps the error for the status panel
+            click.echo(f"reindex after a change failed: {exc}", err=True)
+            return
+        counts = ", ".join(f"{len(report[k])} {k}" for k in ("added", "updated", "removed") if report[k])
+        click.echo(f"{len(files)} file(s) changed: {counts or 'no article changed'} ({report['seconds']:.1f} s)")
+
+    watch_paths([corpus], changed, stop)
 
 
 def is_loopback(host: str) -> bool:
@@ -78,6 +111,7 @@ def is_loopback(host: str) -> bool:
     show_envvar=True,
     help="Seconds a question may take.",
 )
+@click.option("--watch", is_flag=True, help="Reindex whenever files in CORPUS change (within about two seconds).")
 @threshold_option
 @friendly_errors
 def serve_command(
@@ -88,6 +122,7 @@ def serve_command(
     concurrency: int,
     queue_size: int,
     timeout: float,
+    watch: bool,
     threshold: float | None,
     **params: Any,
 ) -> None:
@@ -102,17 +137,17 @@ def serve_command(
         raise click.UsageError(f"{corpus} is not a folder of articles")
     import uvicorn
 
-    from ui.service import Service
     from ui.web import build_app
 
     live = LiveIndex(make_config(params))
+    _wait_for_store(live)
     live.writer_lock.acquire(
         on_wait=lambda h: click.echo(
             f"waiting for process {h.get('pid', '?')} to finish writing the index ...", err=True
         )
     )
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    live.writer_lock.describe({"url": url, "purpose": "serve"})
+    live.writer_lock.describe({"url": url, "purpose": "serve", "corpus": str(corpus.resolve())})
     try:
         click.echo(f"Bringing the index of {corpus} up to date ...")
         report = Reindexer(live).run([corpus])
@@ -130,10 +165,14 @@ def serve_command(
         )
         service.warm_up()
         service.examples()
+        stop = threading.Event()
+        if watch:
+            threading.Thread(target=_watch, args=(service, corpus, stop), daemon=True, name="watch").start()
         app = build_app(service)
         click.echo(f"Verbatim is running at {url}  (JSON API at {url}/docs; Ctrl-C to stop)")
         # Open browser connections must not keep Ctrl-C (or SIGTERM) from stopping the server.
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+        stop.set()
     finally:
         live.writer_lock.release()
         live.close()
