@@ -1,4 +1,4 @@
-"""Watching corpus paths: a burst of saves becomes one reindex, about a second after the last."""
+"""Watching corpus paths: a burst of saves becomes one reindex, started under half a second after the last."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 from index.sources import KINDS
 
-DEBOUNCE_MS = 700
+QUIET_MS = 400  # a burst ends after this long without a change
+DEBOUNCE_MS = 1600  # ...or after this long, if the changes never stop
 
 
 def relevant(change: object, path: str) -> bool:
@@ -26,6 +27,7 @@ def watch_paths(
     on_change: Callable[[list[str]], None],
     stop: threading.Event | None = None,
     debounce_ms: int = DEBOUNCE_MS,
+    quiet_ms: int = QUIET_MS,
 ) -> None:
     """Call ``on_change`` with the changed paths after each burst, until ``stop`` is set (or Ctrl-C)."""
     from watchfiles import watch
@@ -34,7 +36,7 @@ def watch_paths(
     if not folders:
         return
     for changes in watch(
-        *folders, watch_filter=relevant, debounce=debounce_ms, step=100, stop_event=stop, raise_interrupt=False
+        *folders, watch_filter=relevant, debounce=debounce_ms, step=quiet_ms, stop_event=stop, raise_interrupt=False
     ):
         wanted = {str(p.resolve()) for p in paths}
         changed = sorted({path for _, path in changes})

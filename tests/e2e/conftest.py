@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, free_port
 
 TOKEN = "test-admin-token"
 
@@ -32,16 +31,11 @@ class Server:
         return {"Authorization": f"Bearer {TOKEN}"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_server(folder: Path, *extra: str, token: str | None = TOKEN) -> Server:
+def start_server(folder: Path, *extra: str, token: str | None = TOKEN, index_dir: Path | None = None) -> Server:
     corpus = folder / "corpus"
     if not corpus.exists():
         shutil.copytree(SEEDS, corpus)
+    index_dir = index_dir or folder / "index"
     port = free_port()
     log = folder / f"server-{port}.log"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -52,7 +46,7 @@ def start_server(folder: Path, *extra: str, token: str | None = TOKEN) -> Server
         "serve",
         str(corpus),
         "--index-dir",
-        str(folder / "index"),
+        str(index_dir),
         "--port",
         str(port),
         *extra,
@@ -68,7 +62,7 @@ def start_server(folder: Path, *extra: str, token: str | None = TOKEN) -> Server
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return Server(url, corpus, folder / "index", process, log)
+                return Server(url, corpus, index_dir, process, log)
         except httpx.HTTPError:
             time.sleep(0.5)
     process.kill()

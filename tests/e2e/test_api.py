@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from gradio_client import Client
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import TOKEN, Server
 from ui.cli import main
 
 pytestmark = pytest.mark.e2e
@@ -189,3 +189,23 @@ def test_openapi_lists_every_route(server: Server) -> None:
         "/api/reindex",
         "/healthz",
     } <= paths
+
+
+def test_the_command_line_hands_its_work_to_the_running_server(server: Server, tmp_path: Path) -> None:
+    runner = CliRunner()
+    index_dir = ["--index-dir", str(server.index_dir)]
+    handed = runner.invoke(main, ["index", str(server.corpus), *index_dir, "--admin-token", TOKEN])
+    assert handed.exit_code == 0, handed.output
+    assert f"The server at {server.url} holds this index" in handed.stderr and "unchanged" in handed.stdout
+    refused = runner.invoke(main, ["index", str(server.corpus), *index_dir])
+    assert refused.exit_code == 2 and "admin token" in refused.stderr
+    outside = runner.invoke(main, ["index", str(tmp_path), *index_dir, "--admin-token", TOKEN])
+    assert outside.exit_code == 2 and "outside it" in outside.stderr
+    full = runner.invoke(main, ["index", "--full", *index_dir])
+    assert full.exit_code == 2 and "stop it to use --full" in full.stderr
+    asked = runner.invoke(main, ["ask", "Who did Blinken meet in Ramallah?", *index_dir, "--json"])
+    assert asked.exit_code == 0 and "Mahmoud Abbas" in json.loads(asked.stdout)["citations"][0]["excerpt"]
+    shown = runner.invoke(main, ["show", "000_c355127225fa61d9.txt", *index_dir, "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["text"].startswith("In the ongoing Israel-Hamas conflict")
+    status = runner.invoke(main, ["status", *index_dir])
+    assert status.exit_code == 0 and f"served by {server.url}" in status.stdout

@@ -1,0 +1,97 @@
+"""Several app processes behind one Chroma server; the server going away and coming back."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port, start_chroma, stop_process
+from tests.e2e.conftest import Server, start_server, stop_server
+
+pytestmark = pytest.mark.e2e
+
+
+def ask(server: Server, question: str) -> httpx.Response:
+    return httpx.post(f"{server.url}/api/ask", json={"question": question}, timeout=30)
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+@dataclass
+class Cluster:
+    first: Server
+    second: Server
+    data: Path
+    port: int
+    chroma: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """One `chroma run`, two `verbatim serve` processes on it (own index folders, one corpus)."""
+    port = free_port()
+    data = tmp_path / "chroma-data"
+    chroma = start_chroma(data, port)
+    url = f"http://127.0.0.1:{port}"
+    first = start_server(tmp_path, "--chroma-url", url, index_dir=tmp_path / "index-a")
+    second = start_server(tmp_path, "--chroma-url", url, index_dir=tmp_path / "index-b")
+    running = Cluster(first, second, data, port, chroma)
+    try:
+        yield running
+    finally:
+        stop_server(first)
+        stop_server(second)
+        stop_process(running.chroma)
+
+
+def test_a_reindex_by_one_app_is_answered_by_the_other(cluster: Cluster) -> None:
+    first, second = cluster.first, cluster.second
+    for server in (first, second):
+        assert "Mahmoud Abbas" in ask(server, "Who did Blinken meet in Ramallah?").json()["citations"][0]["excerpt"]
+    path = first.corpus / "001_b0c10fa15994f385.txt"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("traveled to Turkey", "flew on to Turkey"), encoding="utf-8"
+    )
+    report = httpx.post(f"{first.url}/api/reindex", headers=first.admin(), timeout=120).json()
+    assert report["updated"] == ["001_b0c10fa15994f385.txt"]
+
+    def second_sees_it() -> bool:
+        answer = ask(second, "Where did Blinken fly on to after meeting Abbas?").json()
+        return any("flew on to Turkey" in c["excerpt"] for c in answer["citations"])
+
+    assert wait_for(second_sees_it)
+    status = httpx.get(f"{second.url}/api/status").json()
+    assert status["articles"] == 2 and status["index"] == cluster.url
+
+
+def test_an_unreachable_chroma_server_is_named_and_the_app_recovers(cluster: Cluster) -> None:
+    first = cluster.first
+    assert ask(first, "What did Netanyahu reject?").status_code == 200
+    stop_process(cluster.chroma)
+    response = ask(first, "What did Netanyahu reject?")
+    deadline = time.monotonic() + 15
+    while response.status_code == 200 and time.monotonic() < deadline:  # the first second may still be cached
+        time.sleep(0.3)
+        response = ask(first, "What did Netanyahu reject?")
+    assert response.status_code == 503
+    assert cluster.url in response.json()["detail"] and "Traceback" not in response.text
+    cluster.chroma = start_chroma(cluster.data, cluster.port)
+    assert wait_for(lambda: ask(first, "What did Netanyahu reject?").status_code == 200, 30)
+    assert ask(first, "What did Netanyahu reject?").json()["answered"]
