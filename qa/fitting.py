@@ -2,13 +2,14 @@
 
 Rankers are conditional logits: per question, a softmax over its candidates, maximising the
 probability of the candidates that contain a gold span. The confidence is a plain logistic
-regression of "the first excerpt contains a gold span". Both are convex; Newton's method
-with a small L2 penalty converges in a few steps. Features are standardised first.
+regression of "the first excerpt contains a gold span". Both are fitted by Newton steps with
+a backtracking line search (every step must lower the penalised loss; several features are
+nearly collinear, and a bare Newton step can overshoot). Features are standardised first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,7 @@ def _standardise(matrix: Matrix) -> tuple[Matrix, Matrix]:
     return means, scales
 
 
-def fit_ranker(groups: Sequence[Group], names: Sequence[str], l2: float = 1.0, steps: int = 30) -> Linear:
+def fit_ranker(groups: Sequence[Group], names: Sequence[str], l2: float = 1.0, steps: int = 50) -> Linear:
     """A conditional logit over each group's candidates."""
     usable = [g for g in groups if any(g.labels) and len(g.labels) > 1]
     if not usable:
@@ -59,22 +60,33 @@ def fit_ranker(groups: Sequence[Group], names: Sequence[str], l2: float = 1.0, s
     everything = _matrix([f for g in usable for f in g.features], names)
     means, scales = _standardise(everything)
     blocks = [((_matrix(g.features, names) - means) / scales, np.array(g.labels, dtype=np.float64)) for g in usable]
-    weights = np.zeros(len(names))
-    for _ in range(steps):
+
+    def loss(weights: Matrix) -> float:
+        total = 0.5 * l2 * float(weights @ weights)
+        for x, y in blocks:
+            scores = x @ weights
+            top = scores.max()
+            log_all = top + np.log(np.exp(scores - top).sum())
+            log_right = top + np.log(np.exp(scores[y > 0] - top).sum())
+            total += float(log_all - log_right)
+        return total
+
+    def derivatives(weights: Matrix) -> tuple[Matrix, Matrix]:
         gradient = l2 * weights
         hessian = l2 * np.eye(len(names))
         for x, y in blocks:
             scores = x @ weights
             p = np.exp(scores - scores.max())
             p /= p.sum()
-            q = y / y.sum()
-            gradient += x.T @ (p - q)
+            q = y * p / (y * p).sum()  # the posterior over the right candidates
+            gradient = gradient + x.T @ (p - q)
             xp = x.T @ p
-            hessian += x.T @ (p[:, None] * x) - np.outer(xp, xp)
-        step = np.linalg.solve(hessian, gradient)
-        weights -= step
-        if np.abs(step).max() < 1e-7:
-            break
+            # Only the positive-definite part of the Hessian: with several right candidates the
+            # loss is not convex, and this keeps every step a descent direction.
+            hessian = hessian + x.T @ (p[:, None] * x) - np.outer(xp, xp)
+        return gradient, hessian
+
+    weights = _newton(np.zeros(len(names)), loss, derivatives, steps)
     return _linear(names, weights, 0.0, means, scales)
 
 
@@ -86,18 +98,47 @@ def fit_logistic(
     means, scales = _standardise(matrix)
     x = np.hstack([(matrix - means) / scales, np.ones((len(rows), 1))])
     y = np.array(labels, dtype=np.float64)
-    weights = np.zeros(x.shape[1])
     penalty = l2 * np.eye(x.shape[1])
     penalty[-1, -1] = 0.0  # the intercept is not shrunk
-    for _ in range(steps):
+
+    def loss(weights: Matrix) -> float:
+        scores = x @ weights
+        return float(np.sum(np.logaddexp(0.0, scores) - y * scores) + 0.5 * weights @ penalty @ weights)
+
+    def derivatives(weights: Matrix) -> tuple[Matrix, Matrix]:
         p = 1.0 / (1.0 + np.exp(-(x @ weights)))
         gradient = x.T @ (p - y) + penalty @ weights
         hessian = x.T @ ((p * (1 - p))[:, None] * x) + penalty + 1e-9 * np.eye(x.shape[1])
-        step = np.linalg.solve(hessian, gradient)
-        weights -= step
-        if np.abs(step).max() < 1e-7:
-            break
+        return gradient, hessian
+
+    weights = _newton(np.zeros(x.shape[1]), loss, derivatives, steps)
     return _linear(names, weights[:-1], float(weights[-1]), means, scales)
+
+
+def _newton(
+    weights: Matrix,
+    loss: Callable[[Matrix], float],
+    derivatives: Callable[[Matrix], tuple[Matrix, Matrix]],
+    steps: int,
+) -> Matrix:
+    """Newton's method with a backtracking line search: every accepted step lowers the loss."""
+    current = loss(weights)
+    for _ in range(steps):
+        gradient, hessian = derivatives(weights)
+        direction = np.linalg.solve(hessian + 1e-9 * np.eye(len(weights)), gradient)
+        size = 1.0
+        while size > 1e-6:
+            trial = weights - size * direction
+            value = loss(trial)
+            if value <= current - 1e-4 * size * float(gradient @ direction):
+                break
+            size /= 2
+        else:
+            return weights  # no step lowers the loss: converged
+        weights, previous, current = trial, current, value
+        if previous - current < 1e-9 * max(1.0, abs(current)):
+            break
+    return weights
 
 
 def _linear(names: Sequence[str], weights: Matrix, bias: float, means: Matrix, scales: Matrix) -> Linear:
@@ -119,5 +160,5 @@ def choose_threshold(confidences: Sequence[float], answerable: Sequence[bool], a
     values = sorted(c for c, a in zip(confidences, answerable, strict=True) if a)
     if not values:
         return 0.5
-    index = int((1.0 - answer_rate) * len(values))
+    index = int(round((1.0 - answer_rate) * len(values)))
     return round(max(0.01, values[min(index, len(values) - 1)] - 1e-6), 4)

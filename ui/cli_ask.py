@@ -16,6 +16,7 @@ from qa.answering import Answerer, AnswerSettings
 from qa.query import QuestionError
 from ui.options import dump_json, friendly_errors, make_config, store_options
 from ui.remote import call, serving
+from ui.service import article_json
 
 
 def threshold_option(command: Any) -> Any:
@@ -158,14 +159,4 @@ def _show_locally(config: IndexConfig, article_id: str) -> dict[str, Any]:
         live.close()
     if record is None:
         raise UnknownArticleError(f"no article {article_id!r} is indexed; `verbatim status` shows how many there are")
-    article = record.article
-    return {
-        "id": article.id,
-        "title": article.title,
-        "date": article.date.isoformat() if article.date else None,
-        "source": article.source,
-        "url": article.url,
-        "path": article.path,
-        "passages": record.n_passages,
-        "text": article.text,
-    }
+    return article_json(record)

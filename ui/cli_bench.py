@@ -24,6 +24,16 @@ def _sizes(_: click.Context, __: click.Parameter, value: str) -> list[int]:
     return sizes
 
 
+def _counts(_: click.Context, __: click.Parameter, value: str) -> list[int]:
+    try:
+        counts = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter("give numbers separated by commas, e.g. 1,4,16") from None
+    if not counts or min(counts) < 1:
+        raise click.BadParameter("each count must be at least 1")
+    return counts
+
+
 def _machine() -> dict[str, object]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -36,7 +46,7 @@ def _machine() -> dict[str, object]:
     return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
 
 
-@click.command("bench")
+@click.group("bench", invoke_without_command=True)
 @click.option(
     "--sizes",
     default="1000,10000",
@@ -68,8 +78,10 @@ def _machine() -> dict[str, object]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write latency and throughput plots to this PNG.",
 )
+@click.pass_context
 @friendly_errors
 def bench_command(
+    ctx: click.Context,
     sizes: list[int],
     questions: int,
     squad_file: Path | None,
@@ -77,7 +89,12 @@ def bench_command(
     json_out: Path | None,
     plot_out: Path | None,
 ) -> None:
-    """Measure indexing throughput, reindex times, answer latency, memory and disk per corpus size."""
+    """Measure indexing throughput, reindex times, answer latency, memory and disk per corpus size.
+
+    `verbatim bench load` runs the concurrent-users load test instead.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from ui.bench import measure, plot
 
     source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
@@ -99,3 +116,53 @@ def bench_command(
     if plot_out:
         plot(results, plot_out)
         click.echo(f"plot written to {plot_out}")
+
+
+@bench_command.command("load")
+@click.option(
+    "--users",
+    default="1,4,16",
+    show_default=True,
+    callback=_counts,
+    help="Concurrent users per phase, comma-separated.",
+)
+@click.option("--seconds", type=click.FloatRange(1, 600), default=20.0, show_default=True, help="Length of each phase.")
+@click.option(
+    "--passages",
+    type=click.IntRange(0),
+    default=10000,
+    show_default=True,
+    help="Generated passages added to the seeds.",
+)
+@click.option(
+    "--squad", "squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="SQuAD file for the generated text and the questions (default as for `verbatim bench`).",
+)  # fmt: skip
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".verbatim-load"),
+    show_default=True,
+    help="Corpus and index (kept: a second run does not index again).",
+)
+@click.option(
+    "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results to this file."
+)
+@friendly_errors
+def load_command(
+    users: list[int], seconds: float, passages: int, squad_file: Path | None, workdir: Path, json_out: Path | None
+) -> None:
+    """Concurrent users asking a loopback server through the JSON API, then the same while it reindexes."""
+    from ui.load import run_load
+
+    source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
+    if source is None:
+        raise click.UsageError("no SQuAD file found; pass --squad FILE")
+    machine = _machine()
+    click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}")
+    results = run_load(users, seconds, passages, workdir, source, click.echo)
+    for result in results:
+        click.echo("  " + ", ".join(f"{k} {v}" for k, v in result.items() if k != "error_examples"))
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps({"machine": machine, "passages": passages, "results": results}, indent=2) + "\n")

@@ -18,11 +18,27 @@ from typing import Any
 
 from index.errors import UnknownArticleError
 from index.filters import Filters
+from index.generation import ArticleRecord
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from index.uploads import Saved, UploadError, delete_article_file, save_upload
 from qa.answering import Answer, Answerer, AnswerSettings
 from qa.query import Turn
+
+
+def article_json(record: ArticleRecord) -> dict[str, Any]:
+    """An article as the API and `verbatim show --json` give it: metadata and the cited text."""
+    article = record.article
+    return {
+        "id": article.id,
+        "title": article.title,
+        "date": article.date.isoformat() if article.date else None,
+        "source": article.source,
+        "url": article.url,
+        "path": article.path,
+        "passages": record.n_passages,
+        "text": article.text,
+    }
 
 
 class BusyError(RuntimeError):
@@ -141,16 +157,7 @@ class Service:
             record = snapshot.article(article_id)
         if record is None:
             raise UnknownArticleError(f"no article {article_id!r} is indexed")
-        article = record.article
-        return {
-            "id": article.id,
-            "title": article.title,
-            "date": article.date.isoformat() if article.date else None,
-            "source": article.source,
-            "url": article.url,
-            "passages": record.n_passages,
-            "text": article.text,
-        }
+        return article_json(record)
 
     def passage_text(self, passage_id: str) -> tuple[int, str] | None:
         """A passage's start offset and text (None if no longer live)."""

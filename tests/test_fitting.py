@@ -1,0 +1,40 @@
+"""The model fitting on synthetic data with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
+
+
+def test_ranker_learns_which_feature_marks_the_right_candidate() -> None:
+    rng = np.random.default_rng(0)
+    groups = []
+    for _ in range(400):
+        signal = rng.normal(size=8)
+        noise = rng.normal(size=8)
+        near_copy = signal + rng.normal(scale=0.01, size=8)  # nearly collinear with the signal
+        right = int(np.argmax(signal + rng.normal(scale=0.3, size=8)))
+        rows = [{"signal": float(signal[i]), "noise": float(noise[i]), "copy": float(near_copy[i])} for i in range(8)]
+        groups.append(Group(rows, [i == right for i in range(8)]))
+    model = fit_ranker(groups, ("signal", "noise", "copy"))
+    assert abs(model.weights["signal"] + model.weights["copy"]) < 50  # no blow-up on collinear features
+    assert model.weights["signal"] + model.weights["copy"] > 1.0 > abs(model.weights["noise"])
+    hits = sum(max(range(8), key=lambda i: model.score(g.features[i])) == g.labels.index(True) for g in groups)
+    assert hits / len(groups) > 0.7
+
+
+def test_logistic_regression_is_calibrated_on_its_own_data() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=3000)
+    y = rng.random(3000) < 1 / (1 + np.exp(-(2.0 * x - 0.5)))
+    model = fit_logistic([{"x": float(v)} for v in x], list(y), ("x",))
+    predicted = np.array([model.probability({"x": float(v)}) for v in x])
+    assert abs(predicted.mean() - y.mean()) < 0.01
+    assert 1.6 < model.weights["x"] / model.scales["x"] < 2.4
+
+
+def test_threshold_keeps_the_asked_share_answered() -> None:
+    confidences = [i / 100 for i in range(100)]
+    threshold = choose_threshold(confidences, [True] * 100, 0.9)
+    assert sum(c >= threshold for c in confidences) == 90
