@@ -32,7 +32,8 @@ def slice_eval(
 def test_retrieval_and_citation_quality_hold_their_floors(slice_eval: tuple[dict[str, Any], EvalRun, Path]) -> None:
     summary, _, _ = slice_eval
     assert summary["questions"] == 300
-    floors = {"hit@1": 0.80, "hit@5": 0.93, "mrr@10": 0.85, "cited_sentence_accuracy": 0.70, "answered_rate": 0.85}
+    # measured on this slice: hit@1 0.853, hit@5 0.967, mrr@10 0.906, cited 0.777, answered 0.880
+    floors = {"hit@1": 0.82, "hit@5": 0.94, "mrr@10": 0.87, "cited_sentence_accuracy": 0.74, "answered_rate": 0.84}
     below = {k: (summary[k], floor) for k, floor in floors.items() if summary[k] < floor}
     assert below == {}
 
@@ -60,4 +61,4 @@ def test_every_citation_is_a_true_slice_of_its_article(
 
 def test_squad_questions_asked_of_the_seeds_are_refused(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
     summary, _ = evaluate(SLICE, tmp_path / "foreign", against=SEEDS, embedder=embedder)
-    assert summary["refused_rate"] >= 0.97
+    assert summary["refused_rate"] >= 0.98  # measured: 1.000
