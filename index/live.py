@@ -30,6 +30,9 @@ from index.lock import WriterLock
 from index.store import ChromaStore, IndexSettings, StoreState
 from index.vectors import Vectors
 
+_RETIRE_SECONDS = 60.0  # a replaced replica stays open this long for answers that began on it
+_STALE_SECONDS = 600.0  # a replica no process has touched for this long is deleted
+
 
 @dataclass(frozen=True, slots=True)
 class IndexStatus:
@@ -65,6 +68,7 @@ class LiveIndex:
         self._generation: Generation | None = None
         self._checked = float("-inf")
         self._sync_lock = threading.Lock()
+        self._retired: list[tuple[float, Catalog]] = []  # replaced replicas, closed after a grace period
         self.writing = False  # an in-process writer applies its own changes to the replica
         self.write_mutex = threading.Lock()  # one reindex at a time within this process
         self.writer_lock = WriterLock(config.index_dir / "writer.lock", "reindex")
@@ -143,8 +147,30 @@ class LiveIndex:
         catalog = Catalog(self.catalog_path(token))
         old = self._catalog
         self._generation, self._catalog = generation, catalog
-        if old is not None:
-            old.close()
+        self._retire(old)
+
+    def _retire(self, old: Catalog | None) -> None:
+        """Close a replaced replica only after answers that began on it have finished."""
+        now = time.monotonic()
+        keep: list[tuple[float, Catalog]] = []
+        for since, catalog in self._retired:
+            if now - since > _RETIRE_SECONDS:
+                catalog.close()
+                for path in catalog.path.parent.glob(catalog.path.name + "*"):
+                    path.unlink(missing_ok=True)
+            else:
+                keep.append((since, catalog))
+        self._retired = keep + ([(now, old)] if old is not None else [])
+        # replicas left by other or earlier processes, long unused: every reader has moved on by now
+        in_use = {c.path.name for _, c in self._retired} | ({self._catalog.path.name} if self._catalog else set())
+        for path in self.config.index_dir.glob("catalog-*.sqlite*"):
+            name = path.name.split("-wal")[0].split("-shm")[0].split("-journal")[0]
+            try:
+                stale = name not in in_use and time.time() - path.stat().st_mtime > _STALE_SECONDS
+            except FileNotFoundError:
+                continue
+            if stale:
+                path.unlink(missing_ok=True)
 
     def catalog_path(self, token: str) -> Path:
         """The replica file of a generation."""
@@ -176,11 +202,7 @@ class LiveIndex:
             old = self._catalog if self._catalog is not catalog else None
             self._state, self._generation, self._catalog = state, generation, catalog
             catalog.set_meta("generation", str(state.generation))
-        if old is not None:
-            old.close()
-            for path in self.config.index_dir.glob("catalog-*.sqlite*"):
-                if not path.name.startswith(catalog.path.name):
-                    path.unlink(missing_ok=True)
+            self._retire(old)
 
     @property
     def catalog(self) -> Catalog:
@@ -225,4 +247,6 @@ class LiveIndex:
         """Release files."""
         if self._catalog is not None:
             self._catalog.close()
+        for _, catalog in self._retired:
+            catalog.close()
         self.local.close()

@@ -92,14 +92,15 @@ def build_blocks(service: Service) -> Any:
         turns = [*turns, turn]
         return render.conversation(turns, []), turns, ""
 
-    def on_load() -> tuple[Any, ...]:
+    def on_load(turns: list[dict[str, Any]]) -> tuple[Any, ...]:
         examples = service.examples(_EXAMPLES)
         buttons = [gr.update(value=q, visible=True) for q in examples] + [gr.update(visible=False)] * (
             _EXAMPLES - len(examples)
         )
         status = service.status()
         return (
-            render.header(status), render.conversation([], examples), *buttons,
+            # a question asked before the page finished loading keeps its answer
+            render.header(status), gr.update() if turns else render.conversation([], examples), *buttons,
             gr.update(choices=service.sources()), render.status_panel(status),
             _article_list(""), gr.update(choices=_delete_choices()),
         )  # fmt: skip
@@ -239,7 +240,7 @@ def build_blocks(service: Service) -> Any:
         )
         demo.load(
             on_load,
-            None,
+            turns,
             [header, conversation, *example_buttons, sources, status, articles, doomed],
             api_visibility="private",
         )

@@ -63,6 +63,7 @@ def open_page(browser: Browser, web: Server, width: int = 1280, height: int = 86
     OUTSIDE[id(page)] = outside
     page.goto(web.url)
     page.wait_for_selector(".vb-welcome")
+    page.locator("#vb-examples button").first.wait_for()  # the page has loaded its examples
     return page
 
 
