@@ -167,12 +167,14 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     left.plot(sizes, [r["ask_ms_p50"] for r in results], marker="o", label="p50")
     left.plot(sizes, [r["ask_ms_p95"] for r in results], marker="o", label="p95")
     left.set(xscale="log", xlabel="passages", ylabel="warm ask latency (ms)", title="Answer latency")
+    left.set_ylim(bottom=0)
     left.legend()
     right.plot(sizes, [r["index_passages_per_s"] for r in results], marker="o", label="indexing")
     right.plot(
         sizes, [r["raw_encode_passages_per_s"] for r in results], marker="o", linestyle="--", label="raw model encode"
     )
     right.set(xscale="log", xlabel="passages", ylabel="passages / s", title="Indexing throughput")
+    right.set_ylim(bottom=0)
     right.legend()
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
