@@ -72,6 +72,13 @@ def ask(page: Page, question: str) -> None:
     page.fill("#vb-question textarea", question)
     page.click("#vb-ask")
     page.locator(".vb-turn").nth(count).locator(".vb-a").wait_for()
+    # Gradio dims a pending output and fades it back in: wait until the answer is fully opaque
+    page.wait_for_function(
+        """n => { for (let e = document.querySelectorAll('.vb-turn')[n]; e; e = e.parentElement)
+                    if (getComputedStyle(e).opacity !== '1') return false;
+                  return true; }""",
+        arg=count,
+    )
 
 
 def test_ask_see_the_excerpt_and_open_the_article_at_the_highlight(browser: Browser, web: Server, shots: Path) -> None:
