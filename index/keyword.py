@@ -34,10 +34,16 @@ STOPWORDS = frozenset(
 )
 
 
+# every code point with a combining class, mapped to nothing (str.translate runs in C)
+_COMBINING: dict[int, None] = {i: None for i in range(0x110000) if unicodedata.combining(chr(i))}
+
+
 def _fold(text: str) -> str:
     """Lower case without diacritics, as ``remove_diacritics 2`` folds them."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered  # nothing to decompose
+    return unicodedata.normalize("NFKD", lowered).translate(_COMBINING)
 
 
 # Irregular verbs: Porter cannot tell that "met" is "meet", so both count as one term.
@@ -83,6 +89,12 @@ def stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """Stems of every word, in order (stopwords included: for matching sentences)."""
     return [stem(w) for w in words(text)]
+
+
+@lru_cache(maxsize=32768)
+def sentence_terms(text: str) -> tuple[str, ...]:
+    """``terms`` of a stored sentence, remembered: the same passages come back question after question."""
+    return tuple(terms(text))
 
 
 def content_words(text: str) -> list[str]:

@@ -8,6 +8,7 @@ has a date in it" (for "when"), "a number" (for "how many"), "a reason" (for "wh
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from index.keyword import STOPWORDS, stem, words
 
@@ -68,7 +69,7 @@ def type_match(sentence: str, answer_type: str | None, asked: set[str]) -> float
     return 1.0 if _new(found, asked) else 0.0
 
 
-def bigram_match(question_stems: list[str], sentence_stems: list[str]) -> float:
+def bigram_match(question_stems: Sequence[str], sentence_stems: Sequence[str]) -> float:
     """Share of the question's consecutive content-word pairs that stand together in the sentence."""
     pairs = set(zip(question_stems, question_stems[1:], strict=False))
     if not pairs:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from index.keyword import terms
+from index.keyword import sentence_terms, terms
 from qa.cues import bigram_match, type_match
 from qa.models import Features, Models
 from qa.query import Query
@@ -47,7 +47,7 @@ def rank_sentences(
             features = _sentence_features(hit, rank, index, stems, sims, found)
             text = hit.passage.text[start:end]
             features["type_match"] = type_match(text, query.answer_type, asked)
-            features["s_bigram"] = bigram_match(query.stems, terms(text))
+            features["s_bigram"] = bigram_match(query.stems, sentence_terms(text))
             ranked.append(
                 Sentence(
                     hit, rank, index, hit.passage.start + start, hit.passage.start + end, text,

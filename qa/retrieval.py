@@ -18,7 +18,7 @@ import numpy as np
 from index.catalog import Snapshot
 from index.chunking import Passage
 from index.filters import Filters
-from index.keyword import terms
+from index.keyword import sentence_terms
 from index.live import LiveIndex
 from index.vectors import PassageVectors, Vectors
 from qa.cues import bigram_match, type_match
@@ -139,13 +139,13 @@ def _cue_features(passage: Passage, vectors: PassageVectors, query: Query) -> Fe
     texts = [passage.text[s:e] for s, e in vectors.spans] or [passage.text]
     return {
         "sent_type_match": max(type_match(t, query.answer_type, asked) for t in texts),
-        "sent_bigram": max(bigram_match(query.stems, terms(t)) for t in texts),
+        "sent_bigram": max(bigram_match(query.stems, sentence_terms(t)) for t in texts),
     }
 
 
 def sentence_stems(text: str, spans: Sequence[tuple[int, int]]) -> list[set[str]]:
     """The stem set of each sentence of a passage."""
-    return [set(terms(text[s:e])) for s, e in spans]
+    return [set(sentence_terms(text[s:e])) for s, e in spans]
 
 
 def _passage_features(
