@@ -205,6 +205,9 @@ class Generation:
                 got["distances"][0],
                 strict=True,
             )
+            # a Chroma server may return a passage deleted between its vector search and its
+            # metadata read, without document or metadata: it is no longer live, so it is skipped
+            if m is not None and d is not None
         ]
 
 
