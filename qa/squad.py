@@ -53,14 +53,17 @@ def load_squad(path: Path) -> SquadSet:
     data = json.loads(path.read_text(encoding="utf-8"))
     articles: list[SquadArticle] = []
     questions: list[GoldQuestion] = []
+    seen: dict[str, int] = {}
     for entry in data["data"]:
         title = entry["title"].replace("_", " ")
-        article_id = f"squad/{entry['title']}"
+        article_id = _unique_id(f"squad/{entry['title']}", seen)
         parts: list[str] = []
         offset = 0
         for paragraph in entry["paragraphs"]:
             context = paragraph["context"]
-            text = normalize_text(context)
+            text = _normalized(context)
+            if not text:
+                continue
             for qa in paragraph["qas"]:
                 spans, texts = _map_answers(context, text, qa.get("answers", []), offset)
                 impossible = bool(qa.get("is_impossible", False))
@@ -72,18 +75,34 @@ def load_squad(path: Path) -> SquadSet:
     return SquadSet(str(data.get("version", "")), tuple(articles), tuple(questions))
 
 
+def _unique_id(base: str, seen: dict[str, int]) -> str:
+    """Articles that share a title ("News from around our 50 states") each get their own id."""
+    count = seen.get(base, 0) + 1
+    seen[base] = count
+    return base if count == 1 else f"{base}#{count}"
+
+
+def _normalized(text: str) -> str:
+    """``normalize_text`` until it changes nothing more: exactly the text the index will hold."""
+    while True:
+        again = normalize_text(text)
+        if again == text:
+            return text
+        text = again
+
+
 def _map_answers(
     context: str, text: str, answers: Sequence[dict[str, object]], offset: int
 ) -> tuple[tuple[Span, ...], tuple[str, ...]]:
-    """Find each gold answer in the normalised paragraph, nearest to where SQuAD says it is."""
-    shift = len(context) - len(context.lstrip())
+    """Find each gold answer in the normalised paragraph, nearest to where SQuAD's offset lands after normalising."""
     spans: list[Span] = []
     texts: list[str] = []
     for answer in answers:
-        wanted = normalize_text(str(answer["text"]))
+        wanted = _normalized(str(answer["text"]))
         if not wanted:
             continue
-        expected = int(str(answer["answer_start"])) - shift
+        start_raw = int(str(answer["answer_start"]))
+        expected = len(_normalized(context[:start_raw] + "x")) - 1  # the offset, mapped through normalisation
         positions = _occurrences(text, wanted)
         if not positions:
             continue

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from index.config import IndexConfig
+from index.article import make_article
 from index.embedding import Embedder
 from index.live import LiveIndex
 from index.reindex import Reindexer
@@ -51,6 +52,8 @@ def open_corpus(
     squad: SquadSet, corpus_file: Path, index_dir: Path, against: Path | None, embedder: Embedder | None = None
 ) -> tuple[LiveIndex, float]:
     """Index the SQuAD articles (or, in foreign mode, another corpus) and open the index."""
+    if against is None:
+        check_corpus(squad)  # before indexing: a mismatch must not cost half an hour first
     live = LiveIndex(IndexConfig(index_dir=index_dir), embedder=embedder)
     if against is None:
         write_corpus(squad, corpus_file)
@@ -59,6 +62,22 @@ def open_corpus(
     else:
         report = Reindexer(live).run([against])
     return live, report.seconds
+
+
+def check_corpus(squad: SquadSet) -> None:
+    """Everything that can be checked before indexing: unique ids, texts the index keeps as they are, gold spans."""
+    ids = [a.id for a in squad.articles]
+    if len(set(ids)) != len(ids):
+        raise RuntimeError("two SQuAD articles map to one article id; gold offsets would be ambiguous")
+    texts = {a.id: a.text for a in squad.articles}
+    for article in squad.articles:
+        if make_article(id=article.id, text=article.text).text != article.text:
+            raise RuntimeError(f"the index would change the text of {article.id}; gold offsets would be wrong")
+    for question in squad.questions:
+        text = texts[question.article_id]
+        for (start, end), wanted in zip(question.answers, question.answer_texts, strict=True):
+            if text[start:end] != wanted:
+                raise RuntimeError(f"gold answer of question {question.id} does not map into its article")
 
 
 def _check_texts(live: LiveIndex, squad: SquadSet) -> None:
