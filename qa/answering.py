@@ -11,9 +11,10 @@ from index.catalog import Snapshot
 from index.filters import Filters
 from index.live import LiveIndex
 from qa.dates import DateIntent, describe, find_dates
-from qa.extraction import Sentence, SpanFinder, choose_excerpts, rank_sentences
+from qa.extraction import Sentence, SpanFinder, choose_excerpts, rank_sentences, repeats
 from qa.models import Features, Models, load_models
 from qa.query import Query, Turn, build_query
+from qa.reader import Reader, Reading
 from qa.retrieval import Hit, RetrievalSettings, Retriever
 
 REFUSAL = "The indexed articles don't answer this."
@@ -98,7 +99,8 @@ class Result:
 
     answer: Answer
     hits: tuple[Hit, ...]
-    ranked: tuple[Sentence, ...]
+    ranked: tuple[Sentence, ...]  # the reader's order when it read them (its choice first)
+    reading: Reading | None = None
 
 
 class Answerer:
@@ -108,20 +110,37 @@ class Answerer:
         live: the index (kept up to date by whoever writes it).
         settings: threshold and sizes.
         models: ranking and confidence weights (default: the shipped ones).
+        reader: the trained reader (default: the shipped one); without it, the rankers
+            choose the sentence and spaCy's NER marks the short answer.
     """
 
-    def __init__(self, live: LiveIndex, settings: AnswerSettings | None = None, models: Models | None = None) -> None:
+    def __init__(
+        self,
+        live: LiveIndex,
+        settings: AnswerSettings | None = None,
+        models: Models | None = None,
+        reader: Reader | None = None,
+    ) -> None:
         self.live = live
         self.settings = settings or AnswerSettings()
         self.models = models or load_models()
-        self.threshold = self.settings.threshold if self.settings.threshold is not None else self.models.threshold
+        self.reader = reader if reader is not None else Reader()
         self.retriever = Retriever(live, self.models, RetrievalSettings())
         self.spans = SpanFinder()
+
+    @property
+    def threshold(self) -> float:
+        """The least confidence that answers: the user's, else the reader's fitted one, else the rankers'."""
+        if self.settings.threshold is not None:
+            return self.settings.threshold
+        config = self.reader.config if self.reader.available() else None
+        return config.threshold if config is not None else self.models.threshold
 
     def warm_up(self) -> None:
         """Load the models now, so the first question is as fast as the rest."""
         self.live.embedder().embed_query("warm up")
-        self.spans.warm_up()
+        if not self.reader.available():
+            self.spans.warm_up()
 
     def ask(
         self,
@@ -148,25 +167,99 @@ class Answerer:
             boost = (intent.since, intent.until) if intent and not intent.narrow else None
             hits, found = self.retriever.retrieve(query, snapshot, filters, boost)
             ranked = rank_sentences(hits, found, self.models, query, top_k or self.settings.top_k)
-            answer = self._compose(query, ranked, snapshot, note)
-        return Result(answer, tuple(hits), tuple(ranked))
+            reading = self._read(query, ranked)
+            if reading is not None:
+                ranked = reorder(ranked, reading)
+            answer = self._compose(query, ranked, snapshot, note, reading)
+        return Result(answer, tuple(hits), tuple(ranked), reading)
 
-    def _compose(self, query: Query, ranked: list[Sentence], snapshot: Snapshot, note: str) -> Answer:
+    def _read(self, query: Query, ranked: list[Sentence]) -> Reading | None:
+        if not ranked or not self.reader.available():
+            return None
+        config = self.reader.config
+        assert config is not None
+        candidates = ranked[: config.settings.candidates]
+        return self.reader.read(
+            query.reading_text, [s.text for s in candidates], [(s.rank, s.index) for s in candidates]
+        )
+
+    def _compose(
+        self, query: Query, ranked: list[Sentence], snapshot: Snapshot, note: str, reading: Reading | None
+    ) -> Answer:
         if not ranked:
             return Answer(query.question, False, _join(note, REFUSAL), 0.0)
-        features = confidence_features(ranked)
-        confidence = self.models.confidence.probability(features)
+        config = self.reader.config if reading is not None else None
+        if config is not None and reading is not None and "r_score" in ranked[0].features:
+            features = ranked[0].features
+            confidence = config.confidence.probability(features)
+        else:
+            features = confidence_features(ranked)
+            confidence = self.models.confidence.probability(features)
         if confidence < self.threshold:
             closest = _closest(ranked, self.settings.closest)
             citations = _citations(closest, snapshot, None)
             return Answer(query.question, False, _join(note, _refusal(citations)), confidence, citations, features)
-        excerpts = choose_excerpts(ranked, self.models, self.settings.max_excerpts)
-        span = self.spans.find(excerpts[0].text, query)
+        if config is not None and "r_score" in ranked[0].features:
+            excerpts = choose_read_excerpts(ranked, self.settings.max_excerpts, config.excerpt_margin)
+            span = _span(ranked[0])
+        else:
+            excerpts = choose_excerpts(ranked, self.models, self.settings.max_excerpts)
+            span = self.spans.find(excerpts[0].text, query)
         citations = _citations(excerpts, snapshot, span)
         if not citations:
             return Answer(query.question, False, _join(note, REFUSAL), confidence, (), features)
         body = "\n\n".join(f"“{c.excerpt}” [{c.n}]" for c in citations)
         return Answer(query.question, True, _join(note, body), confidence, citations, features)
+
+
+def reader_features(reading: Reading, index: int, sentence: Sentence) -> Features:
+    """What the reader's confidence model sees for candidate ``index``: its reading and the rankers' evidence."""
+    span = reading.spans[index]
+    return {
+        **sentence.features,
+        **reading.features(index),
+        "s_score": sentence.score,
+        "r_span_start": float(span[0]) if span else 0.0,
+        "r_span_end": float(span[1]) if span else 0.0,
+    }
+
+
+def reorder(ranked: Sequence[Sentence], reading: Reading) -> list[Sentence]:
+    """The read sentences by their reading score (with it in their features), then the rest as ranked."""
+    read = [
+        (score, i) for i, score in enumerate(reading.scores) if score is not None
+    ]  # fmt: skip
+    read.sort(reverse=True)
+    first = [replace(ranked[i], features=reader_features(reading, i, ranked[i])) for _, i in read]
+    done = {i for _, i in read}
+    return first + [s for i, s in enumerate(ranked) if i not in done]
+
+
+def choose_read_excerpts(ranked: Sequence[Sentence], limit: int, margin: float) -> list[Sentence]:
+    """The reader's sentence, then up to ``limit - 1`` from other articles that it reads almost as well."""
+    best = ranked[0]
+    chosen = [best]
+    for sentence in ranked[1:]:
+        if len(chosen) >= limit or "r_score" not in sentence.features:
+            break
+        if sentence.features["r_score"] < best.features["r_score"] - margin or sentence.features["r_margin"] <= 0:
+            break
+        if sentence.hit.passage.article_id in {c.hit.passage.article_id for c in chosen}:
+            continue
+        if not repeats(sentence, chosen):
+            chosen.append(sentence)
+    return chosen
+
+
+def _span(sentence: Sentence) -> tuple[int, int] | None:
+    """The reader's short answer in the sentence, trimmed of surrounding blanks and punctuation."""
+    start, end = int(sentence.features.get("r_span_start", 0)), int(sentence.features.get("r_span_end", 0))
+    text = sentence.text
+    while start < end and (text[start].isspace() or text[start] in ",;:"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:."):
+        end -= 1
+    return (start, end) if end > start else None
 
 
 def confidence_features(ranked: Sequence[Sentence]) -> Features:

@@ -100,12 +100,12 @@ def choose_excerpts(ranked: Sequence[Sentence], models: Models, limit: int = 3) 
         if sentence.hit.passage.article_id in {c.hit.passage.article_id for c in chosen}:
             continue
         close = models.sentence.probability(sentence.features) >= 0.7 * best_probability
-        if close and sentence.features["s_coverage"] >= 0.5 and not _repeats(sentence, chosen):
+        if close and sentence.features["s_coverage"] >= 0.5 and not repeats(sentence, chosen):
             chosen.append(sentence)
     return chosen
 
 
-def _repeats(sentence: Sentence, chosen: Sequence[Sentence]) -> bool:
+def repeats(sentence: Sentence, chosen: Sequence[Sentence]) -> bool:
     mine = set(terms(sentence.text))
     for other in chosen:
         theirs = set(terms(other.text))

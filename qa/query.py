@@ -67,6 +67,12 @@ class Query:
     words: tuple[str, ...]
     context_words: tuple[str, ...] = ()
     answer_type: AnswerType | None = None
+    read_as: str = ""
+
+    @property
+    def reading_text(self) -> str:
+        """What the reader reads: the question, or for a follow-up the earlier one with its slot filled in."""
+        return self.read_as or self.question
 
     @property
     def stems(self) -> list[str]:
@@ -117,6 +123,7 @@ def build_query(raw: str, history: Sequence[Turn] = ()) -> Query:
     search_text = question
     if previous and is_follow_up(question, own):
         earlier, replaced = _drop_replaced_slot(previous[-1], question)
+        read_as = _fill_slot(previous[-1], question) or f"{previous[-1]} {question}"
         answers = [t.content for t in history if t.role == "assistant"]
         uses_pronoun = bool(set(words(question)) & _PRONOUNS)
         names = _NAME.findall(answers[-1][:400]) if answers and uses_pronoun else []
@@ -124,7 +131,8 @@ def build_query(raw: str, history: Sequence[Turn] = ()) -> Query:
         context = [w for w in content_words(earlier + " " + " ".join(names)) if stem(w) not in skip]
         search_text = f"{earlier} {question}"
         inherited = None if _WH.search(question) else answer_type(earlier)  # "And in Turkey?" asks what "Who...?" asked
-        return Query(question, search_text, tuple(own), tuple(context), answer_type(question) or inherited)
+        kind = answer_type(question) or inherited
+        return Query(question, search_text, tuple(own), tuple(context), kind, read_as)
     return Query(question, search_text, tuple(own), (), answer_type(question))
 
 
@@ -141,6 +149,19 @@ def _drop_replaced_slot(earlier: str, question: str) -> tuple[str, list[str]]:
     if not found:
         return earlier, []
     return earlier[: found.start()] + earlier[found.end() :], words(found.group(0))
+
+
+def _fill_slot(earlier: str, question: str) -> str | None:
+    """ "Who did Blinken meet in Ramallah?" + "And in Turkey?" -> "Who did Blinken meet in Turkey?" """
+    match = _SLOT.match(question)
+    if not match:
+        return None
+    pattern = rf"\b{match.group('prep')}\s+(?:the\s+)?[\w'’-]+(?:\s+[A-Z][\w'’-]*)*"
+    found = re.search(pattern, earlier, flags=re.IGNORECASE)
+    if not found:
+        return None
+    phrase = question[match.start("prep") :].strip().rstrip("?!. ")
+    return earlier[: found.start()] + phrase + earlier[found.end() :]
 
 
 def is_follow_up(question: str, own_words: Sequence[str]) -> bool:

@@ -9,6 +9,7 @@ from ui.cli_bench import bench_command
 from ui.cli_eval import eval_group
 from ui.cli_index import index_command, status_command
 from ui.cli_serve import serve_command
+from ui.cli_train import train_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,6 +25,7 @@ main.add_command(show_command)
 main.add_command(eval_group)
 main.add_command(bench_command)
 main.add_command(serve_command)
+main.add_command(train_group)
 
 if __name__ == "__main__":
     main()

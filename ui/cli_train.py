@@ -1,0 +1,79 @@
+"""``verbatim train reader``: reproduce the shipped reader from SQuAD, on the CPU."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ui.cli_eval import _progress, print_table
+from ui.options import friendly_errors
+
+_DATA = Path("../shared/data")
+
+
+@click.group("train")
+def train_group() -> None:
+    """Train the models Verbatim ships."""
+
+
+@train_group.command("reader")
+@click.option(
+    "--squad", "squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=_DATA / "squad-dev-v1.1.json", show_default=True, help="SQuAD v1.1 file (half its articles train).",
+)  # fmt: skip
+@click.option(
+    "--squad2", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=_DATA / "squad2-dev-cs224n-half.json", show_default=True,
+    help="SQuAD 2.0 file: its unanswerable questions teach the no-answer option.",
+)  # fmt: skip
+@click.option(
+    "--foreign", type=click.Path(exists=True, path_type=Path), default=Path("seeds"), show_default=True,
+    help="A corpus the SQuAD questions are foreign to (more no-answer examples).",
+)  # fmt: skip
+@click.option("--split-seed", type=int, default=13, show_default=True, help="Seed of `eval fit`'s article split.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of training (order, initialisation).")
+@click.option("--epochs", type=click.FloatRange(0.01), default=1.5, show_default=True, help="Passes over the examples.")
+@click.option("--learning-rate", type=float, default=1e-4, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True)
+@click.option(
+    "--answer-rate", type=click.FloatRange(0.5, 1.0), default=0.9, show_default=True,
+    help="Share of the calibration articles' answerable questions the threshold keeps answered.",
+)  # fmt: skip
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("qa/reader"), show_default=True,
+    help="Folder to write reader.safetensors and reader.json into.",
+)  # fmt: skip
+@click.option(
+    "--limit", type=click.IntRange(1), help="Use a seeded sample of this many questions per file (a quick trial)."
+)
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@friendly_errors
+def reader_command(
+    squad_file: Path,
+    squad2: Path,
+    foreign: Path,
+    split_seed: int,
+    seed: int,
+    epochs: float,
+    learning_rate: float,
+    batch_size: int,
+    answer_rate: float,
+    out: Path,
+    limit: int | None,
+    json_out: Path | None,
+) -> None:
+    """Fine-tune the packaged MiniLM as the extractive reader (about an hour on 2 cores)."""
+    from qa.reader_training import TrainSettings
+    from ui.train import train_reader
+
+    settings = TrainSettings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    report = train_reader(
+        squad_file, squad2, foreign, out, split_seed, answer_rate, settings, progress=_progress,
+        log=lambda line: click.echo(line, err=True), limit=limit,
+    )  # fmt: skip
+    print_table(report)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

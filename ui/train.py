@@ -1,0 +1,229 @@
+"""``verbatim train reader``: fine-tune the reader on half of SQuAD, fit its confidence, ship both.
+
+The article split is ``eval fit``'s (seed 13): the held-out half stays unseen. Inside the
+training half, a fifth of the articles (seeded) are kept out of fine-tuning: the confidence
+and its threshold are fitted on them, so they see the reader as it behaves on new text.
+Examples come from the answerer's own ranked sentences (the rankers alone), so the reader
+learns on what it will read. SQuAD 2.0's unanswerable questions and SQuAD questions asked of
+``seeds/`` teach it to say "not here". The news sets are never used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from index.live import LiveIndex
+from index.sentences import sentences
+from qa.answering import Answerer, AnswerSettings, Result, reader_features
+from qa.fitting import choose_threshold, fit_logistic
+from qa.models import Features, load_models
+from qa.reader import (
+    CONFIDENCE_FEATURES,
+    WEIGHTS_FILE,
+    ReaderConfig,
+    ReaderSettings,
+    base_model_folder,
+    build_model,
+    load_tokenizer,
+    read_batch,
+    save_config,
+    save_weights,
+)
+from qa.reader_training import Example, TrainSettings, train, with_gold
+from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles
+from ui.evaluate import open_corpus, run_questions
+
+Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
+_FOREIGN_QUESTIONS = 1000
+_FORCE_GOLD = 0.85  # share of answerable questions whose gold sentence is put among the candidates
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Labelled:
+    """A question's ranked sentences and which candidate (if any) holds its answer."""
+
+    example: Example
+    result: Result
+    gold_at: int | None
+    right: frozenset[int] = frozenset()  # every candidate that holds a gold span
+
+
+def _ask(live: LiveIndex, questions: Sequence[GoldQuestion], label: str, progress: Progress | None) -> list[Result]:
+    from qa.reader import Reader
+
+    answerer = Answerer(live, AnswerSettings(threshold=0.0), load_models(), reader=Reader(enabled=False))
+    tick = progress(label)(len(questions), 0) if progress else None
+    return run_questions(answerer, questions, progress=tick).results
+
+
+def _gold_sentence(text: str, question: GoldQuestion) -> tuple[str, int, int, int] | None:
+    """The article sentence holding the first gold span: (sentence, start, end in it, sentence number)."""
+    for a, b in question.answers:
+        for number, (s, e) in enumerate(sentences(text)):
+            if s <= a and b <= e:
+                return text[s:e], a - s, b - s, number
+    return None
+
+
+def _labelled(
+    live: LiveIndex,
+    questions: Sequence[GoldQuestion],
+    results: Sequence[Result],
+    force: float,
+    rng: random.Random,
+    settings: ReaderSettings,
+    foreign: bool = False,
+) -> list[Labelled]:
+    out: list[Labelled] = []
+    with live.reading() as snapshot:
+        for question, result in zip(questions, results, strict=True):
+            ranked = result.ranked[: settings.candidates]
+            texts = [s.text for s in ranked]
+            order = [(s.rank, s.index) for s in ranked]
+            gold: tuple[str, int, int, tuple[int, int]] | None = None
+            gold_at = None
+            right: set[int] = set()
+            if not foreign and not question.impossible:
+                for i, s in enumerate(result.ranked):
+                    inside = [(a, b) for a, b in question.answers if s.start <= a and b <= s.end]
+                    if s.hit.passage.article_id == question.article_id and inside:
+                        right.add(i)
+                        if gold_at is None and i < settings.candidates:
+                            gold_at = i
+                            gold = (s.text, inside[0][0] - s.start, inside[0][1] - s.start, (s.rank, s.index))
+                record = snapshot.article(question.article_id)
+                if gold is None and record is not None:
+                    found = _gold_sentence(record.article.text, question)
+                    if found is not None:
+                        gold = (found[0], found[1], found[2], (rng.randrange(5), found[3]))
+            example = with_gold(question.question, texts, order, gold, gold_at, rng.random() < force, rng, settings)
+            out.append(Labelled(example, result, gold_at, frozenset(right)))
+    return out
+
+
+def _collect(
+    squad: SquadSet, name: str, article_ids: set[str], limit: int | None, progress: Progress | None
+) -> tuple[LiveIndex, list[GoldQuestion], list[Result]]:
+    folder = Path(".verbatim-eval") / name
+    live, _ = open_corpus(squad, folder / "corpus" / f"{name}.jsonl", folder, None)
+    questions = sample([q for q in squad.questions if q.article_id in article_ids], limit, 0)
+    return live, questions, _ask(live, questions, name, progress)
+
+
+def train_reader(
+    file: Path,
+    squad2: Path,
+    foreign: Path,
+    out: Path,
+    seed: int = 13,
+    answer_rate: float = 0.9,
+    train_settings: TrainSettings | None = None,
+    settings: ReaderSettings | None = None,
+    progress: Progress | None = None,
+    log: Callable[[str], None] = print,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Build examples, fine-tune, fit the confidence on the calibration articles, write ``out``."""
+    train_settings = train_settings or TrainSettings()
+    settings = settings or ReaderSettings()
+    rng = random.Random(train_settings.seed)
+    fit_rows: list[Labelled] = []
+    cal_rows: list[tuple[Labelled, bool]] = []  # (row, answerable)
+    lives: list[LiveIndex] = []
+    for path in (file, squad2):
+        squad = load_squad(path)
+        train_ids, _ = split_articles(squad, seed)
+        ordered = sorted(train_ids)
+        random.Random(seed).shuffle(ordered)
+        cal_ids = set(ordered[: max(1, len(ordered) // 5)])
+        live, questions, results = _collect(squad, path.stem, train_ids, limit, progress)
+        lives.append(live)
+        for q, row in zip(questions, _labelled(live, questions, results, _FORCE_GOLD, rng, settings), strict=True):
+            if q.article_id in cal_ids:
+                cal_rows.append((dataclasses.replace(row, example=_as_retrieved(row)), not q.impossible))
+            else:
+                fit_rows.append(row)
+        if path == file:
+            foreign_live, _ = open_corpus(
+                squad, Path("unused"), Path(".verbatim-eval") / f"foreign-{foreign.resolve().name}", foreign
+            )
+            lives.append(foreign_live)
+            asked = sample(
+                [q for q in questions if q.article_id not in cal_ids],
+                min(_FOREIGN_QUESTIONS, limit or _FOREIGN_QUESTIONS),
+                seed,
+            )
+            foreign_results = _ask(foreign_live, asked, "foreign", progress)
+            fit_rows += _labelled(foreign_live, asked, foreign_results, 0.0, rng, settings, foreign=True)
+            cal_asked = sample([q for q in questions if q.article_id in cal_ids], _FOREIGN_QUESTIONS // 4, seed)
+            cal_foreign = _ask(foreign_live, cal_asked, "foreign (calibration)", progress)
+            cal_rows += [(r, False) for r in _labelled(foreign_live, cal_asked, cal_foreign, 0.0, rng, settings, True)]
+    for live in lives:
+        live.close()
+    examples = [r.example for r in fit_rows if r.example.texts]
+    log(
+        f"{len(examples)} training examples ({sum(e.answer is not None for e in examples)} with an answer), "
+        f"{len(cal_rows)} calibration questions"
+    )
+    base = base_model_folder()
+    tokenizer = load_tokenizer(base)
+    model = build_model(base)
+    run = train(model, tokenizer, examples, settings, train_settings, log)
+    out.mkdir(parents=True, exist_ok=True)
+    save_weights(model, out / WEIGHTS_FILE)
+    config, measures = _calibrate(model, tokenizer, cal_rows, settings, answer_rate)
+    note = (
+        f"trained {dt.date.today().isoformat()} by `verbatim train reader` on {file.name} and {squad2.name} "
+        f"(article split seed {seed}, training seed {train_settings.seed}); threshold answers "
+        f"{answer_rate:.0%} of the calibration articles' answerable questions"
+    )
+    config = dataclasses.replace(config, note=note, measures={**measures, **run, "examples": len(examples)})
+    save_config(config, out)
+    return {"out": str(out), **config.measures, "threshold": config.threshold}
+
+
+def _as_retrieved(row: Labelled) -> Example:
+    """Calibration reads what retrieval found, never a forced-in gold sentence."""
+    e = row.example
+    texts = tuple(s.text for s in row.result.ranked)
+    order = tuple((s.rank, s.index) for s in row.result.ranked)
+    return Example(e.question, texts, order, None)
+
+
+def _calibrate(
+    model: Any, tokenizer: Any, rows: Sequence[tuple[Labelled, bool]], settings: ReaderSettings, answer_rate: float
+) -> tuple[ReaderConfig, dict[str, float]]:
+    features: list[Features] = []
+    labels: list[bool] = []
+    answerable: list[bool] = []
+    usable = [(r, a) for r, a in rows if r.result.ranked]
+    for i in range(0, len(usable), 16):
+        chunk = usable[i : i + 16]
+        items = [(r.example.question, r.example.texts, r.example.order) for r, _ in chunk]
+        for (row, is_answerable), reading in zip(chunk, read_batch(model, tokenizer, items, settings), strict=True):
+            best = reading.best()
+            if best is None:
+                continue
+            features.append(reader_features(reading, best, row.result.ranked[best]))
+            labels.append(is_answerable and best in row.right)
+            answerable.append(is_answerable)
+    confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES)
+    scores = [confidence.probability(f) for f in features]
+    threshold = choose_threshold(scores, answerable, answer_rate)
+    answered = [s >= threshold for s in scores]
+    right = [lab for lab, a, ans in zip(labels, answered, answerable, strict=True) if a and ans]
+    measures = {
+        "calibration_questions": float(len(features)),
+        "calibration_cited_sentence": sum(lab for lab, a in zip(labels, answerable, strict=True) if a)
+        / max(1, sum(answerable)),
+        "calibration_right_when_answered": sum(right) / max(1, len(right)),
+        "calibration_unanswerable_refused": sum(
+            not x for x, a in zip(answered, answerable, strict=True) if not a
+        ) / max(1, sum(not a for a in answerable)),
+    }  # fmt: skip
+    return ReaderConfig(settings, confidence, threshold), measures
