@@ -320,6 +320,15 @@ class Reader:
             return "trained reader ready"
         return f"trained reader unavailable ({self._problem}); answering with the rankers"
 
+    def describe(self) -> str:
+        """Without loading the model: which reader would answer, or why none."""
+        if not self.enabled:
+            return "trained reader turned off; answering with the rankers"
+        folder = self.folder or shipped_folder()
+        if not (folder / WEIGHTS_FILE).exists() or not (folder / SETTINGS_FILE).exists():
+            return f"trained reader missing from {folder}; answering with the rankers (run `verbatim train reader`)"
+        return f"trained reader at {folder}"
+
     def available(self) -> bool:
         """Whether answers are read (False: the rankers answer alone)."""
         return self._load()

@@ -86,7 +86,10 @@ def _ask_locally(
             answerer = Answerer(live, AnswerSettings(threshold=threshold, top_k=top_k))
             filters = Filters(since.date() if since else None, until.date() if until else None, sources)
             try:
-                return answerer.ask(question, filters=filters, top_k=top_k).as_json()
+                answer = answerer.ask(question, filters=filters, top_k=top_k).as_json()
+                if not answerer.reader.available():
+                    click.echo(f"note: {answerer.reader.status()}", err=True)
+                return answer
             except QuestionError as exc:
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(2)

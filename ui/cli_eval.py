@@ -11,6 +11,7 @@ import click
 
 from qa.answering import AnswerSettings
 from qa.models import load_models
+from qa.reader import Reader
 from ui.cli_ask import threshold_option
 from ui.options import friendly_errors
 
@@ -54,6 +55,10 @@ def eval_group() -> None:
 @click.option(
     "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the measures to this file."
 )
+@click.option(
+    "--reader/--no-reader", "use_reader", default=True, show_default=True,
+    help="Read with the trained reader (--no-reader: the rankers alone, for comparison).",
+)  # fmt: skip
 @threshold_option
 @friendly_errors
 def squad_command(
@@ -64,6 +69,7 @@ def squad_command(
     against: Path | None,
     weights: Path | None,
     json_out: Path | None,
+    use_reader: bool,
     threshold: float | None,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
@@ -73,9 +79,11 @@ def squad_command(
     index_dir = eval_index_dir or Path(".verbatim-eval") / name
     summary, _ = evaluate(
         file, index_dir, limit, seed, against, load_models(weights), AnswerSettings(threshold=threshold),
-        progress=_progress("asking"),
+        progress=_progress("asking"), reader=Reader(enabled=use_reader),
     )  # fmt: skip
-    summary = {"file": str(file), "against": str(against) if against else None, "seed": seed, **summary}
+    summary = {
+        "file": str(file), "against": str(against) if against else None, "seed": seed, "reader": use_reader, **summary
+    }  # fmt: skip
     print_table(summary)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)

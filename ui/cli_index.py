@@ -10,6 +10,7 @@ import click
 from index.errors import IndexBusyError, VerbatimIndexError
 from index.live import LiveIndex
 from index.reindex import Reindexer
+from qa.reader import Reader
 from ui.options import dump_json, friendly_errors, make_config, store_options
 from ui.remote import call, check_scope, serving
 
@@ -181,7 +182,7 @@ def status_command(as_json: bool, **params: Any) -> None:
     server = serving(config.index_dir) if not config.chroma_url else None
     if server is not None:
         remote = call(server, "GET", "/api/status")
-        value = {k: remote.get(k) for k in ("articles", "passages", "model", "chunk_words", "last_reindex")}
+        value = {k: remote.get(k) for k in ("articles", "passages", "model", "chunk_words", "last_reindex", "reader")}
         value.update(location=remote.get("index"), server=server["url"])
     else:
         value = _local_status(LiveIndex(config))
@@ -194,6 +195,7 @@ def status_command(as_json: bool, **params: Any) -> None:
     served = f" (served by {value['server']})" if value.get("server") else ""
     click.echo(f"Index at {value['location']}{served}: {value['articles']} articles, {value['passages']} passages")
     click.echo(f"  model {value['model']}, passages of at most {value['chunk_words']} words")
+    click.echo(f"  {value['reader']}")
 
 
 def _local_status(live: LiveIndex) -> dict[str, Any]:
@@ -213,4 +215,5 @@ def _local_status(live: LiveIndex) -> dict[str, Any]:
         "chunk_overlap": settings.chunk_overlap if settings else None,
         "generation": status.generation,
         "last_reindex": status.last_report,
+        "reader": Reader().describe(),
     }

@@ -164,6 +164,7 @@ def serve_command(
             answer_settings=AnswerSettings(threshold=threshold),
         )
         service.warm_up()
+        click.echo(f"  {service.answerer.reader.status()}")
         service.examples()
         stop = threading.Event()
         if watch:

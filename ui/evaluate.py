@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,11 @@ from index.config import IndexConfig
 from index.embedding import Embedder
 from index.live import LiveIndex
 from index.reindex import Reindexer
+from index.sentences import sentences
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.metrics import auroc, exact_match, f1, hit_rate, percentile, reciprocal_rank
 from qa.models import Models
+from qa.reader import Reader
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, write_corpus
 
 
@@ -36,6 +38,7 @@ class Outcome:
     confidence: float
     prediction: str
     seconds: float
+    cited_gold_forced: bool | None = None  # the reader's pick with the gold sentence among its candidates
 
 
 @dataclass
@@ -98,15 +101,56 @@ def run_questions(
 ) -> EvalRun:
     """Ask every question and judge the result against its gold spans."""
     run = EvalRun(foreign=foreign)
+    texts: dict[str, str] = {}
     for question in questions:
         started = time.perf_counter()
         result = answerer.run(question.question)
         seconds = time.perf_counter() - started
         run.results.append(result)
-        run.outcomes.append(judge(question, result, seconds, foreign))
+        outcome = judge(question, result, seconds, foreign)
+        if result.reading is not None and not foreign and not question.impossible:
+            outcome = replace(outcome, cited_gold_forced=_gold_forced(answerer, question, result, texts))
+        run.outcomes.append(outcome)
         if progress is not None:
             progress(1)
     return run
+
+
+def _gold_forced(answerer: Answerer, question: GoldQuestion, result: Result, texts: dict[str, str]) -> bool:
+    """Does the reader pick a right sentence when the gold one is among what it reads?
+
+    Tells the reader's errors from retrieval's: when retrieval found the answer's sentence,
+    this is the run's own pick; else the gold sentence is put first among the candidates.
+    """
+    config = answerer.reader.config
+    assert config is not None
+    limit = config.settings.candidates
+    candidates = [s for s in result.ranked if "r_score" in s.features] or list(result.ranked[:limit])
+    if any(_holds(question, s.hit.passage.article_id, s.start, s.end) for s in candidates):
+        first = result.ranked[0]
+        return _holds(question, first.hit.passage.article_id, first.start, first.end)
+    if question.article_id not in texts:
+        with answerer.live.reading() as snapshot:
+            record = snapshot.article(question.article_id)
+            texts[question.article_id] = record.article.text if record else ""
+    text = texts[question.article_id]
+    gold = next(((s, e) for s, e in sentences(text) for a, b in question.answers if s <= a and b <= e), None)
+    if gold is None:
+        return False
+    ranked = list(result.ranked[: limit - 1])
+    items = [text[gold[0] : gold[1]], *(s.text for s in ranked)]
+    order = [(len(result.hits), 0), *((s.rank, s.index) for s in ranked)]
+    reading = answerer.reader.read(answerer_question(question), items, order)
+    return reading is not None and reading.best() == 0
+
+
+def answerer_question(question: GoldQuestion) -> str:
+    """The question as the reader reads it (evaluation questions have no history)."""
+    return question.question
+
+
+def _holds(question: GoldQuestion, article_id: str, start: int, end: int) -> bool:
+    return article_id == question.article_id and any(start <= s and e <= end for s, e in question.answers)
 
 
 def judge(question: GoldQuestion, result: Result, seconds: float, foreign: bool = False) -> Outcome:
@@ -156,6 +200,9 @@ def summarize(run: EvalRun) -> dict[str, Any]:
         "f1_when_answered": _mean([f1(o.prediction, o.question.answer_texts) for o in answered]),
         "answered_rate": _share([o.answered for o in outcomes]),
         "cited_accuracy_when_answered": _share([o.cited for o in answered]),
+        "reader_cited_gold_forced": _share([bool(o.cited_gold_forced) for o in answerable])
+        if any(o.cited_gold_forced is not None for o in answerable)
+        else None,
         "latency_ms": {
             "p50": percentile(latencies, 50),
             "p95": percentile(latencies, 95),
@@ -204,12 +251,13 @@ def evaluate(
     settings: AnswerSettings | None = None,
     progress: Callable[[int, int], Callable[[int], None]] | None = None,
     embedder: Embedder | None = None,
+    reader: Reader | None = None,
 ) -> tuple[dict[str, Any], EvalRun]:
     """The whole evaluation: index, ask, measure."""
     squad = load_squad(file)
     live, index_seconds = open_corpus(squad, index_dir / "corpus" / f"{file.stem}.jsonl", index_dir, against, embedder)
     try:
-        answerer = Answerer(live, settings, models)
+        answerer = Answerer(live, settings, models, reader)
         answerer.warm_up()
         questions = sample(squad.questions, limit, seed)
         tick = progress(len(questions), 0) if progress else None

@@ -176,6 +176,7 @@ def status_panel(status: dict[str, Any]) -> str:
         ("Articles", status["articles"]),
         ("Passages", status["passages"]),
         ("Model", status["model"] or "none yet"),
+        ("Reader", status.get("reader", "")),
         ("Corpus folder", status["corpus"]),
         ("Index", status["index"]),
     ]
@@ -206,8 +207,13 @@ def header(status: dict[str, Any]) -> str:
     """The title bar with the index's size."""
     running = " · reindexing…" if status["reindex"]["running"] else ""
     pill = f"{status['articles']} articles · {status['passages']} passages{running}"
+    warning = (
+        f"<p class='vb-error vb-reader-warning'>{esc(status['reader'])}</p>"
+        if status.get("reader") and not status.get("reader_ready", True)
+        else ""
+    )
     return (
         "<header class='vb-header'><div class='vb-brand'><span class='vb-logo'>❝</span>"
         "<div><h1>Verbatim</h1><p>Answers quoted word for word from your articles</p></div></div>"
-        f"<span class='vb-pill'>{esc(pill)}</span></header>"
+        f"<span class='vb-pill'>{esc(pill)}</span></header>{warning}"
     )

@@ -183,6 +183,8 @@ class Service:
             "corpus": str(self.corpus),
             "index": status.location,
             "admin_token_required": self.admin_token is not None,
+            "reader": self.answerer.reader.status(),
+            "reader_ready": self.answerer.reader.available(),
             "reindex": {
                 "running": job.running,
                 "phase": job.phase,
