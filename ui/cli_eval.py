@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -54,6 +54,11 @@ def eval_group() -> None:
 @click.option(
     "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the measures to this file."
 )
+@click.option(
+    "--relative-dates", type=click.Choice(["filter", "boost"]), default="filter", show_default=True,
+    help="What “this week”, “recently” in a question do (counted from the question's asked_on): "
+    "search only that window, or rank it first.",
+)  # fmt: skip
 @threshold_option
 @friendly_errors
 def squad_command(
@@ -64,6 +69,7 @@ def squad_command(
     against: Path | None,
     weights: Path | None,
     json_out: Path | None,
+    relative_dates: Literal["filter", "boost"],
     threshold: float | None,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
@@ -72,10 +78,14 @@ def squad_command(
     name = f"foreign-{against.resolve().name}" if against else file.stem
     index_dir = eval_index_dir or Path(".verbatim-eval") / name
     summary, _ = evaluate(
-        file, index_dir, limit, seed, against, load_models(weights), AnswerSettings(threshold=threshold),
+        file, index_dir, limit, seed, against, load_models(weights),
+        AnswerSettings(threshold=threshold, relative_dates=relative_dates),
         progress=_progress("asking"),
     )  # fmt: skip
-    summary = {"file": str(file), "against": str(against) if against else None, "seed": seed, **summary}
+    summary = {
+        "file": str(file), "against": str(against) if against else None, "seed": seed,
+        "relative_dates": relative_dates, **summary,
+    }  # fmt: skip
     print_table(summary)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
