@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from index.catalog import Snapshot
 from index.filters import Filters
 from index.live import LiveIndex
-from qa.dates import DateIntent, describe, find_dates
+from qa.dates import DateIntent, as_of_date, day_name, describe, find_dates
 from qa.extraction import Sentence, SpanFinder, choose_excerpts, rank_sentences, repeats
 from qa.models import Features, Models, load_models
 from qa.query import Query, Turn, build_query
@@ -30,12 +30,17 @@ class AnswerSettings:
         top_k: how many top-ranked passages an answer may quote from.
         max_excerpts: most excerpts in one answer.
         closest: how many closest matches a refusal offers.
+        relative_dates: what a relative phrase in the question ("this week", "recently") does:
+            "filter" searches only the articles of that window; "boost" ranks them first but
+            lets a strong answer from outside through (and the answer says so). Ranges the
+            question names outright ("since November 12") always filter.
     """
 
     threshold: float | None = None
     top_k: int = 5
     max_excerpts: int = 3
     closest: int = 3
+    relative_dates: Literal["filter", "boost"] = "filter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +153,14 @@ class Answerer:
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
         top_k: int | None = None,
+        as_of: dt.date | None = None,
     ) -> Answer:
-        """Answer ``question``; raises ``QuestionError`` or ``EmptyIndexError`` with a message to show."""
-        return self.run(question, history, filters, top_k).answer
+        """Answer ``question``; raises ``QuestionError`` or ``EmptyIndexError`` with a message to show.
+
+        ``as_of`` is the day the question is asked, which relative phrases ("this week") count
+        back from (default: today, or the newest article's date if that is older).
+        """
+        return self.run(question, history, filters, top_k, as_of).answer
 
     def run(
         self,
@@ -158,19 +168,19 @@ class Answerer:
         history: Sequence[Turn] = (),
         filters: Filters | None = None,
         top_k: int | None = None,
+        as_of: dt.date | None = None,
     ) -> Result:
         """``ask``, keeping the ranked passages and sentences (for evaluation and fitting)."""
         query = build_query(question, history)
         with self.live.reading() as snapshot:
-            intent = find_dates(query.question, snapshot.newest_date())
-            filters, note = _apply_intent(filters or Filters(), intent)
-            boost = (intent.since, intent.until) if intent and not intent.narrow else None
+            intent = find_dates(query.question, as_of_date(as_of, snapshot.newest_date()))
+            filters, note, boost = _apply_intent(filters or Filters(), intent, self.settings.relative_dates)
             hits, found = self.retriever.retrieve(query, snapshot, filters, boost)
             ranked = rank_sentences(hits, found, self.models, query, top_k or self.settings.top_k)
             reading = self._read(query, ranked)
             if reading is not None:
                 ranked = reorder(ranked, reading)
-            answer = self._compose(query, ranked, snapshot, note, reading)
+            answer = _say_outside(self._compose(query, ranked, snapshot, note, reading), note, intent, boost)
         return Result(answer, tuple(hits), tuple(ranked), reading)
 
     def _read(self, query: Query, ranked: list[Sentence]) -> Reading | None:
@@ -269,14 +279,40 @@ def confidence_features(ranked: Sequence[Sentence]) -> Features:
     return {**best.features, "margin": best.score - runner_up, "s_score": best.score}
 
 
-def _apply_intent(filters: Filters, intent: DateIntent | None) -> tuple[Filters, str]:
-    if intent is None or not intent.narrow or filters.since or filters.until:
-        return filters, ""
+def _apply_intent(
+    filters: Filters, intent: DateIntent | None, relative_dates: Literal["filter", "boost"] = "filter"
+) -> tuple[Filters, str, tuple[dt.date, dt.date] | None]:
+    """The filters, the note that opens the answer, and the date range to boost."""
+    if intent is None:
+        return filters, "", None
+    if not intent.narrow:
+        return filters, "", (intent.since, intent.until)
+    if filters.since or filters.until:
+        return filters, "", None  # dates chosen outright win over the question's words
+    why = f"“{intent.phrase}”" + (f", counted from {day_name(intent.counted_from)}" if intent.counted_from else "")
+    if intent.relative and relative_dates == "boost":
+        return filters, f"Preferred articles dated {describe(intent)} ({why}).", (intent.since, intent.until)
     narrowed = replace(filters, since=None if intent.since == dt.date.min else intent.since, until=intent.until)
-    return (
-        narrowed,
-        f"Searched only articles dated {describe(intent)} (“{intent.phrase}”, counted from the newest article).",
+    return narrowed, f"Searched only articles dated {describe(intent)} ({why}).", None
+
+
+def _say_outside(answer: Answer, note: str, intent: DateIntent | None, boost: tuple[dt.date, dt.date] | None) -> Answer:
+    """A boosted relative window let excerpts from outside it through: say which, plainly."""
+    if not (answer.answered and intent and intent.narrow and boost):
+        return answer
+    outside = [c for c in answer.citations if c.date is None or not boost[0] <= c.date <= boost[1]]
+    if not outside:
+        return answer
+    markers = " and ".join(", ".join(f"[{c.n}]" for c in outside).rsplit(", ", 1))
+    dates = "; ".join(day_name(c.date) if c.date else "undated" for c in outside)
+    many = len(outside) > 1
+    said = f"Excerpt{'s' * many} {markers} come{'s' * (not many)} from outside those dates ({dates})."
+    text = (
+        f"{note} {said}{answer.text[len(note) :]}"
+        if note and answer.text.startswith(note)
+        else f"{said}\n\n{answer.text}"
     )
+    return replace(answer, text=text)
 
 
 def _closest(ranked: Sequence[Sentence], count: int) -> list[Sentence]:

@@ -1,10 +1,12 @@
 """Dates named in a question: ranges that narrow the search, mentions that only boost.
 
-"last week", "since November 12", "between Nov. 10 and Nov. 15" narrow the search to
-articles published then (and the answer says so). A bare mention ("on November 10",
-"in 2023") only boosts articles of that date: the question may be about a date that is
-not a publication date. Relative words count back from the newest article, not from
-today, because a news collection is read after the fact.
+"since November 12", "between Nov. 10 and Nov. 15" narrow the search to articles published
+then (and the answer says so). Relative phrases ("this week", "last month", "recently") count
+back from an as-of date: the day the question was asked, by default today, or the newest
+article's date when the collection is older than today (a news collection is often read after
+the fact); the answerer narrows or only boosts with them (``AnswerSettings.relative_dates``). A
+bare mention ("on November 10", "in 2023") only boosts articles of that date: the question may
+be about a date that is not a publication date.
 """
 
 from __future__ import annotations
@@ -33,9 +35,17 @@ _DATE = (
     + r"(?:,?\s+(?P<{p}year2>\d{{4}}))?)"
 )  # fmt: skip
 _RELATIVE = re.compile(
-    r"\b(?P<which>last|past|this|previous)\s+(?P<unit>week|month|few days|days)\b|\b(?P<day>yesterday|today)\b",
+    r"\b(?:last|past|previous)\s+(?P<count>\d{1,3})\s+(?P<units>days?|weeks?|months?)\b"
+    r"|\b(?P<which>last|past|this|previous)\s+(?P<unit>week|month|year|few days|few weeks|days|weeks)\b"
+    r"|\brecent\s+(?P<recent>days|weeks|months)\b"
+    r"|\b(?P<recently>recently|recent|lately)\b"
+    r"|\b(?P<day>yesterday|today)\b",
     re.IGNORECASE,
 )
+# Days a relative phrase reaches back, the as-of day included.
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 31}
+_WINDOW_DAYS = {"week": 7, "month": 31, "year": 365, "few days": 4, "days": 7, "few weeks": 21, "weeks": 21}
+_RECENT_DAYS = {"days": 7, "weeks": 31, "months": 92, "": 30}  # "" : a bare "recently", "recent", "lately"
 _BETWEEN = re.compile(
     r"\b(?:between|from)\s+" + _DATE.format(p="a") + r"\s+(?:and|to|until|through)\s+" + _DATE.format(p="b"),
     re.IGNORECASE,
@@ -47,69 +57,108 @@ _YEAR = re.compile(r"\bin\s+(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class DateIntent:
-    """A date range read from the question; ``narrow`` means filter, else boost."""
+    """A date range read from the question; ``narrow`` means filter, else boost.
+
+    ``counted_from`` is the as-of day a relative phrase ("this week") was counted back from;
+    None for a range the question names outright ("since November 12").
+    """
 
     since: dt.date
     until: dt.date
     narrow: bool
     phrase: str
+    counted_from: dt.date | None = None
+
+    @property
+    def relative(self) -> bool:
+        """True for a phrase counted back from the as-of day."""
+        return self.counted_from is not None
 
 
-def find_dates(question: str, newest: dt.date | None) -> DateIntent | None:
-    """The date range a question names, if any, resolved against the newest article."""
+def as_of_date(asked_on: dt.date | None, newest: dt.date | None, today: dt.date | None = None) -> dt.date | None:
+    """The day relative phrases count from; None when no article is dated (dates can then narrow nothing).
+
+    The day the question was asked if known; else today, unless the newest article is older than
+    today, then the newest article's date.
+    """
     if newest is None:
         return None
+    if asked_on is not None:
+        return asked_on
+    today = today or dt.date.today()
+    return newest if newest < today else today
+
+
+def find_dates(question: str, as_of: dt.date | None) -> DateIntent | None:
+    """The date range a question names, if any, resolved against the as-of day (see ``as_of_date``)."""
+    if as_of is None:
+        return None
     for finder in (_between, _bound, _relative, _mention, _year):
-        intent = finder(question, newest)
+        intent = finder(question, as_of)
         if intent is not None:
             return intent
     return None
 
 
-def _between(question: str, newest: dt.date) -> DateIntent | None:
+def _between(question: str, as_of: dt.date) -> DateIntent | None:
     match = _BETWEEN.search(question)
     if not match:
         return None
-    first, second = _date(match, "a", newest), _date(match, "b", newest)
+    first, second = _date(match, "a", as_of), _date(match, "b", as_of)
     if first is None or second is None:
         return None
     return DateIntent(min(first, second), max(first, second), True, match.group(0))
 
 
-def _bound(question: str, newest: dt.date) -> DateIntent | None:
+def _bound(question: str, as_of: dt.date) -> DateIntent | None:
     match = _BOUND.search(question)
-    day = _date(match, "a", newest) if match else None
+    day = _date(match, "a", as_of) if match else None
     if match is None or day is None:
         return None
     kind = match.group("kind").lower()
     if kind in ("since", "after"):
         start = day + dt.timedelta(days=1) if kind == "after" else day
-        return DateIntent(start, max(start, newest), True, match.group(0))
+        return DateIntent(start, max(start, as_of), True, match.group(0))
     end = day - dt.timedelta(days=1) if kind == "before" else day
     return DateIntent(dt.date.min, end, True, match.group(0))
 
 
-def _relative(question: str, newest: dt.date) -> DateIntent | None:
+def _relative(question: str, as_of: dt.date) -> DateIntent | None:
     match = _RELATIVE.search(question)
     if not match:
         return None
-    if match.group("day"):
-        day = newest - dt.timedelta(days=1 if match.group("day").lower() == "yesterday" else 0)
-        return DateIntent(day, day, True, match.group(0))
-    unit = match.group("unit").lower()
-    days = {"week": 7, "month": 31, "few days": 4, "days": 7}[unit]
-    return DateIntent(newest - dt.timedelta(days=days - 1), newest, True, match.group(0))
+    since = _window_start(match, as_of)
+    until = as_of
+    if match.group("unit") and match.group("unit").lower() == "year" and match.group("which").lower() != "past":
+        # "this year" is the calendar year so far; "last year" the one before
+        this_year = match.group("which").lower() == "this"
+        since = dt.date(as_of.year - (0 if this_year else 1), 1, 1)
+        until = as_of if this_year else dt.date(as_of.year - 1, 12, 31)
+    elif match.group("day"):
+        since = until = as_of - dt.timedelta(days=1 if match.group("day").lower() == "yesterday" else 0)
+    return DateIntent(since, until, True, match.group(0), as_of)
 
 
-def _mention(question: str, newest: dt.date) -> DateIntent | None:
+def _window_start(match: re.Match[str], as_of: dt.date) -> dt.date:
+    """The first day of a window that ends on the as-of day."""
+    if match.group("count"):
+        days = int(match.group("count")) * _UNIT_DAYS[match.group("units").lower().rstrip("s")]
+    elif match.group("unit"):
+        days = _WINDOW_DAYS[match.group("unit").lower()]
+    else:
+        days = _RECENT_DAYS[(match.group("recent") or "").lower()]
+    return as_of - dt.timedelta(days=max(days, 1) - 1)
+
+
+def _mention(question: str, as_of: dt.date) -> DateIntent | None:
     for match in _MENTION.finditer(question):
-        day = _date(match, "a", newest)
+        day = _date(match, "a", as_of)
         if day is not None:
             return DateIntent(day, day, False, match.group(0).strip())
     return None
 
 
-def _year(question: str, newest: dt.date) -> DateIntent | None:
+def _year(question: str, as_of: dt.date) -> DateIntent | None:
     match = _YEAR.search(question)
     if not match:
         return None
@@ -117,7 +166,7 @@ def _year(question: str, newest: dt.date) -> DateIntent | None:
     return DateIntent(dt.date(year, 1, 1), dt.date(year, 12, 31), False, match.group(0))
 
 
-def _date(match: re.Match[str], prefix: str, newest: dt.date) -> dt.date | None:
+def _date(match: re.Match[str], prefix: str, as_of: dt.date) -> dt.date | None:
     groups = match.groupdict()
     if groups.get(f"{prefix}iso"):
         try:
@@ -133,20 +182,26 @@ def _date(match: re.Match[str], prefix: str, newest: dt.date) -> dt.date | None:
     try:
         if year:
             return dt.date(int(year), number, int(day))
-        guess = dt.date(newest.year, number, int(day))
-        return guess if guess <= newest else dt.date(newest.year - 1, number, int(day))
+        guess = dt.date(as_of.year, number, int(day))
+        return guess if guess <= as_of else dt.date(as_of.year - 1, number, int(day))
     except ValueError:
         return None
 
 
 def describe(intent: DateIntent) -> str:
-    """How a narrowing range reads in an answer."""
-    if intent.since == dt.date.min:
-        return f"up to {_day(intent.until)}"
-    if intent.since == intent.until:
-        return _day(intent.since)
-    return f"{_day(intent.since)} to {_day(intent.until)}"
+    """How a narrowing range reads in an answer: "6-12 November 2023", "up to 9 November 2023"."""
+    since, until = intent.since, intent.until
+    if since == dt.date.min:
+        return f"up to {day_name(until)}"
+    if since == until:
+        return day_name(since)
+    if since.year != until.year:
+        return f"{day_name(since)} to {day_name(until)}"
+    if since.month != until.month:
+        return f"{since.day} {since.strftime('%B')} to {day_name(until)}"
+    return f"{since.day}-{day_name(until)}"
 
 
-def _day(day: dt.date) -> str:
+def day_name(day: dt.date) -> str:
+    """A day as an answer writes it: "12 November 2023"."""
     return f"{day.day} {day.strftime('%B')} {day.year}"

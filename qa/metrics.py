@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -41,6 +42,20 @@ def _f1(prediction: str, gold: str) -> float:
         return 0.0
     precision, recall = same / len(predicted), same / len(truth)
     return 2 * precision * recall / (precision + recall)
+
+
+def contains_answer(text: str, golds: Sequence[str]) -> bool:
+    """True if ``text`` holds any gold answer string, ignoring case, after NFC normalisation.
+
+    The open-domain rule (DPR's "answer in top k"): a text counts wherever it stands, in any
+    article, as long as the answer's characters are in it. Empty gold strings never match.
+    """
+    haystack = _open_form(text)
+    return any(needle and needle in haystack for needle in (_open_form(g).strip() for g in golds))
+
+
+def _open_form(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 def reciprocal_rank(ranks: Sequence[int | None], cutoff: int = 10) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,11 +96,19 @@ class Retriever:
         filters: Filters | None = None,
         boost: tuple[dt.date, dt.date] | None = None,
     ) -> tuple[list[Hit], Evidence]:
-        """Ranked passages, best first, and the evidence used to score them."""
+        """Ranked passages, best first, and the evidence used to score them.
+
+        Passages of articles dated within ``boost`` score higher; they are also searched for on
+        their own, so that a boosted article is a candidate however many others outscore it.
+        """
         vector = self._live.embedder().embed_query(query.search_text)
         found = evidence(query, vector, snapshot)
         dense = self._live.dense(vector, self._settings.dense_k, filters)
         keyword = snapshot.keyword_search(query.all_words, self._settings.keyword_k, filters)
+        window = _within(filters, boost)
+        if window is not None:
+            dense += self._live.dense(vector, self._settings.dense_k, window)
+            keyword += snapshot.keyword_search(query.all_words, self._settings.keyword_k, window)
         ids = list(dict.fromkeys([h.passage.id for h in dense] + [h.passage.id for h in keyword]))
         passages = snapshot.passages(ids)  # only versions live in this snapshot survive
         vectors = snapshot.vectors(list(passages))
@@ -132,6 +140,16 @@ class Retriever:
             )
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits, found
+
+
+def _within(filters: Filters | None, boost: tuple[dt.date, dt.date] | None) -> Filters | None:
+    """The filters narrowed to the boosted dates (None: nothing boosted, or no day left)."""
+    if boost is None:
+        return None
+    base = filters or Filters()
+    since = max(boost[0], base.since) if base.since else boost[0]
+    until = min(boost[1], base.until) if base.until else boost[1]
+    return replace(base, since=since, until=until) if since <= until else None
 
 
 def _cue_features(passage: Passage, vectors: PassageVectors, query: Query) -> Features:

@@ -7,6 +7,7 @@ how the chunker happened to cut.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 from collections.abc import Sequence
@@ -20,7 +21,11 @@ Span = tuple[int, int]
 
 @dataclass(frozen=True, slots=True)
 class GoldQuestion:
-    """A question with its gold answer spans in article offsets (none if unanswerable)."""
+    """A question with its gold answer spans in article offsets (none if unanswerable).
+
+    ``asked_on`` is the day the question was asked, where the file says (news sets carry it):
+    relative phrases such as "this week" count back from it.
+    """
 
     id: str
     question: str
@@ -28,6 +33,7 @@ class GoldQuestion:
     answers: tuple[Span, ...]
     answer_texts: tuple[str, ...]
     impossible: bool = False
+    asked_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +73,11 @@ def load_squad(path: Path) -> SquadSet:
             for qa in paragraph["qas"]:
                 spans, texts = _map_answers(context, text, qa.get("answers", []), offset)
                 impossible = bool(qa.get("is_impossible", False))
+                asked_on = dt.date.fromisoformat(qa["asked_on"]) if qa.get("asked_on") else None
                 if spans or impossible:
-                    questions.append(GoldQuestion(qa["id"], qa["question"], article_id, spans, texts, impossible))
+                    questions.append(
+                        GoldQuestion(qa["id"], qa["question"], article_id, spans, texts, impossible, asked_on)
+                    )
             parts.append(text)
             offset += len(text) + 2
         articles.append(SquadArticle(article_id, title, "\n\n".join(parts)))

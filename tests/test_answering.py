@@ -10,7 +10,9 @@ import pytest
 from index.errors import EmptyIndexError
 from index.filters import Filters
 from index.live import LiveIndex
-from qa.answering import Answer, Answerer
+from index.reindex import Reindexer
+from qa.answering import Answer, Answerer, AnswerSettings
+from qa.dates import DateIntent, day_name, describe
 from qa.query import QuestionError, Turn
 from tests.conftest import LiveFactory
 
@@ -104,10 +106,73 @@ def test_filters_are_applied_inside_the_search(answerer: Answerer) -> None:
     assert {c.article_id for c in sourced.citations} == {SEED_A}
 
 
-def test_a_relative_date_in_the_question_narrows_and_says_so(answerer: Answerer) -> None:
+def test_a_relative_date_counts_from_the_newest_article_of_an_older_corpus(answerer: Answerer) -> None:
     answer = answerer.ask("What did Netanyahu reject in the last few days?")
-    assert answer.text.startswith("Searched only articles dated 12 November 2023 to 15 November 2023")
+    assert answer.text.startswith(
+        "Searched only articles dated 12-15 November 2023 (“last few days”, counted from 15 November 2023).\n\n"
+    )
     assert {c.article_id for c in answer.citations} <= {SEED_A}
+
+
+def test_a_relative_date_counts_from_the_as_of_day(answerer: Answerer) -> None:
+    answer = answerer.ask("How many Palestinians have been killed in Gaza this week?", as_of=dt.date(2023, 11, 12))
+    assert answer.answered and "more than 9,000" in answer.citations[0].excerpt
+    assert answer.text.startswith(
+        "Searched only articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023).\n\n“"
+    )
+    assert {c.article_id for c in answer.citations} == {SEED_B}
+
+
+def test_the_as_of_day_is_today_when_an_article_is_dated_later(make_live: LiveFactory, corpus: Path) -> None:
+    today = dt.date.today()
+    later = today + dt.timedelta(days=30)
+    (corpus / "later.md").write_text(
+        f"---\ntitle: Talks resume\ndate: {later.isoformat()}\n---\nNetanyahu rejected the new proposal.\n",
+        encoding="utf-8",
+    )
+    live = make_live()
+    Reindexer(live).run([corpus])
+    answer = Answerer(live).ask("What did Netanyahu reject this week?")
+    week = DateIntent(today - dt.timedelta(days=6), today, True, "this week")
+    assert answer.text.startswith(
+        f"Searched only articles dated {describe(week)} (“this week”, counted from {day_name(today)})."
+    )
+    assert answer.citations == ()  # nothing is dated in the last seven days
+
+
+@pytest.fixture(scope="module")
+def booster(seeds_live: LiveIndex) -> Answerer:
+    return Answerer(seeds_live, AnswerSettings(relative_dates="boost"))
+
+
+def test_a_boosted_window_answers_from_inside_it_when_it_can(booster: Answerer) -> None:
+    answer = booster.ask("How many Palestinians have been killed in Gaza this week?", as_of=dt.date(2023, 11, 12))
+    assert answer.answered and answer.citations[0].article_id == SEED_B
+    assert answer.text.startswith(
+        "Preferred articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023).\n\n“"
+    )
+
+
+def test_a_boosted_window_lets_a_strong_answer_from_outside_through_and_says_so(
+    answerer: Answerer, booster: Answerer
+) -> None:
+    question, as_of = "Which Iraqi leader tried to contain the conflict this week?", dt.date(2023, 11, 12)
+    filtered = answerer.ask(question, as_of=as_of)
+    assert {c.article_id for c in filtered.citations} <= {SEED_B}
+    assert not any("al-Sudani" in c.excerpt for c in filtered.citations)
+    boosted = booster.ask(question, as_of=as_of)
+    assert boosted.answered and boosted.citations[0].article_id == SEED_A
+    assert "al-Sudani" in boosted.citations[0].excerpt
+    assert boosted.text.startswith(
+        "Preferred articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023). "
+        "Excerpt [1] comes from outside those dates (15 November 2023).\n\n“"
+    )
+
+
+def test_a_named_range_filters_even_when_relative_dates_boost(booster: Answerer) -> None:
+    answer = booster.ask("What did Netanyahu reject since November 12?")
+    assert answer.text.startswith("Searched only articles dated 12-15 November 2023 (“since November 12”).\n\n")
+    assert {c.article_id for c in answer.citations} == {SEED_A}
 
 
 @pytest.mark.parametrize(

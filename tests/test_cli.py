@@ -84,3 +84,22 @@ def test_errors_are_one_line_messages_with_exit_status_2(corpus: Path, tmp_path:
 def test_help_lists_environment_variables() -> None:
     code, out, _ = run("index", "--help")
     assert code == 0 and "VERBATIM_INDEX_DIR" in out and "VERBATIM_CHROMA_URL" in out
+
+
+def test_ask_counts_relative_dates_from_the_as_of_day(corpus: Path, tmp_path: Path) -> None:
+    index_dir = str(tmp_path / "ix")
+    run("index", str(corpus), "--index-dir", index_dir)
+    question = "How many Palestinians have been killed in Gaza this week?"
+    code, out, err = run("ask", question, "--index-dir", index_dir, "--as-of", "2023-11-12", "--json")
+    answer = json.loads(out)
+    assert code == 0, err
+    assert answer["answer"].startswith(
+        "Searched only articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023).\n\n"
+    )
+    assert {c["article_id"] for c in answer["citations"]} == {SEED_B}
+    code, out, _ = run("ask", question, "--index-dir", index_dir)
+    assert code == 0 and out.startswith(
+        "Searched only articles dated 9-15 November 2023 (“this week”, counted from 15 November 2023)."
+    )
+    code, _, err = run("ask", question, "--index-dir", index_dir, "--as-of", "12/11/2023")
+    assert code == 2 and "--as-of" in err

@@ -6,7 +6,16 @@ import math
 
 import pytest
 
-from qa.metrics import auroc, exact_match, f1, hit_rate, normalize_answer, percentile, reciprocal_rank
+from qa.metrics import (
+    auroc,
+    contains_answer,
+    exact_match,
+    f1,
+    hit_rate,
+    normalize_answer,
+    percentile,
+    reciprocal_rank,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +66,28 @@ def test_percentile_interpolates() -> None:
     assert percentile([10, 20, 30, 40], 50) == 25
     assert percentile([5], 95) == 5
     assert math.isnan(percentile([], 50))
+
+
+@pytest.mark.parametrize(
+    ("text", "golds", "expected"),
+    [
+        ("The Denver Broncos won Super Bowl 50.", ["denver BRONCOS"], True),
+        ("The Denver Broncos won.", ["Carolina Panthers", "Broncos"], True),
+        ("The Denver Broncos won.", ["Carolina Panthers"], False),
+        ("Ordered at the Cafe\u0301 Central.", ["café central"], True),
+        ("Ordered at the café Central.", ["Cafe\u0301 Central"], True),
+        ("Straße", ["STRASSE"], True),
+        ("more than 9,000 Palestinians", ["9,000 Palestinians "], True),
+        ("more than 9,000 Palestinians", ["9000"], False),
+        ("Anything at all.", [""], False),
+        ("Anything at all.", ["  "], False),
+        ("Anything at all.", [], False),
+        ("", ["a"], False),
+    ],
+    ids=[
+        "ignores-case", "any-gold", "no-gold-inside", "nfc-text", "nfc-gold", "casefold",
+        "gold-edges-trimmed", "characters-not-tokens", "empty-gold", "blank-gold", "no-golds", "empty-text",
+    ],
+)  # fmt: skip
+def test_contains_answer_is_the_open_domain_rule(text: str, golds: list[str], expected: bool) -> None:
+    assert contains_answer(text, golds) is expected

@@ -33,6 +33,11 @@ class AskRequest(BaseModel):
     since: dt.date | None = Field(default=None, description="Only articles dated on or after (YYYY-MM-DD).")
     until: dt.date | None = Field(default=None, description="Only articles dated on or before (YYYY-MM-DD).")
     source: str | list[str] | None = Field(default=None, description="Only articles from this source (or these).")
+    as_of: dt.date | None = Field(
+        default=None,
+        description="The day the question is asked (YYYY-MM-DD): “this week”, “recently” count back from it. "
+        "Default: today, or the newest article's date if that is older.",
+    )
 
 
 _ERRORS: tuple[tuple[type[Exception], int], ...] = (
@@ -78,7 +83,7 @@ def router(service: Service) -> APIRouter:
         sources = [request.source] if isinstance(request.source, str) else list(request.source or [])
         history = [Turn(m.role, m.content) for m in request.history]
         answer = await run_in_threadpool(
-            service.ask, request.question, history, request.since, request.until, sources, request.top_k
+            service.ask, request.question, history, request.since, request.until, sources, request.top_k, request.as_of
         )
         return answer.as_json()
 

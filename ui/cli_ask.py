@@ -41,6 +41,11 @@ def threshold_option(command: Any) -> Any:
     "--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles dated on or before this day (YYYY-MM-DD)."
 )
 @click.option("--source", "sources", multiple=True, help="Only articles from this source (repeat for several).")
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]),
+    help="The day the question is asked: “this week”, “recently” count back from it (YYYY-MM-DD). "
+    "Default: today, or the newest article's date if that is older.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @threshold_option
 @friendly_errors
@@ -50,6 +55,7 @@ def ask_command(
     since: dt.datetime | None,
     until: dt.datetime | None,
     sources: tuple[str, ...],
+    as_of: dt.datetime | None,
     as_json: bool,
     threshold: float | None,
     **params: Any,
@@ -61,10 +67,11 @@ def ask_command(
         payload = {
             "question": question, "top_k": top_k, "source": list(sources) or None,
             "since": since.date().isoformat() if since else None, "until": until.date().isoformat() if until else None,
+            "as_of": as_of.date().isoformat() if as_of else None,
         }  # fmt: skip
         answer = call(server, "POST", "/api/ask", json=payload)
     else:
-        answer = _ask_locally(config, question, top_k, since, until, sources, threshold)
+        answer = _ask_locally(config, question, top_k, since, until, sources, threshold, as_of)
     if as_json:
         dump_json(answer)
     else:
@@ -79,6 +86,7 @@ def _ask_locally(
     until: dt.datetime | None,
     sources: tuple[str, ...],
     threshold: float | None,
+    as_of: dt.datetime | None = None,
 ) -> dict[str, Any]:
     live = LiveIndex(config)
     try:
@@ -86,7 +94,9 @@ def _ask_locally(
             answerer = Answerer(live, AnswerSettings(threshold=threshold, top_k=top_k))
             filters = Filters(since.date() if since else None, until.date() if until else None, sources)
             try:
-                answer = answerer.ask(question, filters=filters, top_k=top_k).as_json()
+                answer = answerer.ask(
+                    question, filters=filters, top_k=top_k, as_of=as_of.date() if as_of else None
+                ).as_json()
                 if not answerer.reader.available():
                     click.echo(f"note: {answerer.reader.status()}", err=True)
                 return answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -59,6 +59,11 @@ def eval_group() -> None:
     "--reader/--no-reader", "use_reader", default=True, show_default=True,
     help="Read with the trained reader (--no-reader: the rankers alone, for comparison).",
 )  # fmt: skip
+@click.option(
+    "--relative-dates", type=click.Choice(["filter", "boost"]), default="filter", show_default=True,
+    help="What “this week”, “recently” in a question do (counted from the question's asked_on): "
+    "search only that window, or rank it first.",
+)  # fmt: skip
 @threshold_option
 @friendly_errors
 def squad_command(
@@ -70,6 +75,7 @@ def squad_command(
     weights: Path | None,
     json_out: Path | None,
     use_reader: bool,
+    relative_dates: Literal["filter", "boost"],
     threshold: float | None,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
@@ -78,11 +84,13 @@ def squad_command(
     name = f"foreign-{against.resolve().name}" if against else file.stem
     index_dir = eval_index_dir or Path(".verbatim-eval") / name
     summary, _ = evaluate(
-        file, index_dir, limit, seed, against, load_models(weights), AnswerSettings(threshold=threshold),
+        file, index_dir, limit, seed, against, load_models(weights),
+        AnswerSettings(threshold=threshold, relative_dates=relative_dates),
         progress=_progress("asking"), reader=Reader(enabled=use_reader),
     )  # fmt: skip
     summary = {
-        "file": str(file), "against": str(against) if against else None, "seed": seed, "reader": use_reader, **summary
+        "file": str(file), "against": str(against) if against else None, "seed": seed, "reader": use_reader,
+        "relative_dates": relative_dates, **summary,
     }  # fmt: skip
     print_table(summary)
     if json_out:

@@ -3,7 +3,9 @@
 Every question goes through ``Answerer.run``, the code path of the chat's ``ask``. A passage
 hit means the passage contains a gold answer's character span in the article; the cited
 sentence is right when the first excerpt (or, for a refusal, the first closest match)
-contains one.
+contains one. Beside these strict measures, open-domain ones (DPR-style) count a gold answer
+string anywhere: in any of the top passages, of any article. A question's ``asked_on`` (news
+sets carry it) is its as-of day, which "this week" counts back from.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from index.live import LiveIndex
 from index.reindex import Reindexer
 from index.sentences import sentences
 from qa.answering import Answerer, AnswerSettings, Result
-from qa.metrics import auroc, exact_match, f1, hit_rate, percentile, reciprocal_rank
+from qa.metrics import auroc, contains_answer, exact_match, f1, hit_rate, percentile, reciprocal_rank
 from qa.models import Models
 from qa.reader import Reader
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, write_corpus
@@ -38,6 +40,8 @@ class Outcome:
     confidence: float
     prediction: str
     seconds: float
+    answer_rank: int | None = None  # first of the top 10 passages holding a gold string (open-domain rule)
+    excerpt_has_answer: bool = False  # the first citation (excerpt or closest match) holds a gold string
     cited_gold_forced: bool | None = None  # the reader's pick with the gold sentence among its candidates
 
 
@@ -104,7 +108,7 @@ def run_questions(
     texts: dict[str, str] = {}
     for question in questions:
         started = time.perf_counter()
-        result = answerer.run(question.question)
+        result = answerer.run(question.question, as_of=question.asked_on)
         seconds = time.perf_counter() - started
         run.results.append(result)
         outcome = judge(question, result, seconds, foreign)
@@ -178,7 +182,29 @@ def judge(question: GoldQuestion, result: Result, seconds: float, foreign: bool 
             prediction = citation.excerpt[citation.highlight[0] - offset : citation.highlight[1] - offset]
         else:
             prediction = citation.excerpt
-    return Outcome(question, rank, cited, answer.answered, answer.confidence, prediction, seconds)
+    outcome = Outcome(question, rank, cited, answer.answered, answer.confidence, prediction, seconds)
+    return open_domain_judgement(outcome, result, () if foreign else question.answer_texts)
+
+
+def open_domain_judgement(outcome: Outcome, result: Result, golds: Sequence[str]) -> Outcome:
+    """Add the open-domain judgements: a gold answer string anywhere in a passage or excerpt counts."""
+    rank = next(
+        (i for i, hit in enumerate(result.hits[:10], start=1) if contains_answer(hit.passage.text, golds)), None
+    )
+    first = result.answer.citations[0].excerpt if result.answer.citations else ""
+    return replace(outcome, answer_rank=rank, excerpt_has_answer=contains_answer(first, golds))
+
+
+def open_domain_measures(answerable: Sequence[Outcome]) -> dict[str, float]:
+    """The measures that count an answer wherever it stands (DPR-style), beside the strict ones."""
+    ranks = [o.answer_rank for o in answerable]
+    return {
+        "answer_in_top1": hit_rate(ranks, 1),
+        "answer_in_top5": hit_rate(ranks, 5),
+        "answer_in_top10": hit_rate(ranks, 10),
+        "first_excerpt_has_answer": _share([o.excerpt_has_answer for o in answerable]),
+        "right_when_answered": _share([o.excerpt_has_answer for o in answerable if o.answered]),
+    }
 
 
 def summarize(run: EvalRun) -> dict[str, Any]:
@@ -203,6 +229,7 @@ def summarize(run: EvalRun) -> dict[str, Any]:
         "reader_cited_gold_forced": _share([bool(o.cited_gold_forced) for o in answerable])
         if any(o.cited_gold_forced is not None for o in answerable)
         else None,
+        **({} if run.foreign else open_domain_measures(answerable)),
         "latency_ms": {
             "p50": percentile(latencies, 50),
             "p95": percentile(latencies, 95),

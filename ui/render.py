@@ -57,7 +57,7 @@ def _turn(turn: Turn) -> str:
 
 def _note(text: str) -> str:
     first = text.split("\n\n", 1)[0]
-    return f"<p class='vb-note'>{esc(first)}</p>" if first.startswith("Searched only") else ""
+    return f"<p class='vb-note'>{esc(first)}</p>" if first.startswith(("Searched only", "Preferred articles")) else ""
 
 
 def _attrs(citation: dict[str, Any]) -> str:

@@ -111,13 +111,14 @@ class Service:
         until: dt.date | None = None,
         sources: Sequence[str] = (),
         top_k: int | None = None,
+        as_of: dt.date | None = None,
     ) -> Answer:
         """Answer within the time limit; ``BusyError`` if too many are waiting."""
         if not self._slots.acquire(blocking=False):
             raise BusyError("Verbatim is answering many questions right now; please ask again in a moment.")
         try:
             filters = Filters(since, until, tuple(sources))
-            future = self._pool.submit(self.answerer.ask, question, list(history), filters, top_k)
+            future = self._pool.submit(self.answerer.ask, question, list(history), filters, top_k, as_of)
             try:
                 return future.result(timeout=self.timeout)
             except FutureTimeout:

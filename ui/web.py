@@ -67,7 +67,7 @@ def build_blocks(service: Service) -> Any:
     import gradio as gr
 
     def respond(
-        question: str, turns: list[dict[str, Any]], since: str, until: str, sources: list[str]
+        question: str, turns: list[dict[str, Any]], since: str, until: str, sources: list[str], as_of: str = ""
     ) -> tuple[str, list[dict[str, Any]], str]:
         if not (question or "").strip():
             return render.conversation(turns, service.examples(_EXAMPLES)), turns, question
@@ -79,7 +79,10 @@ def build_blocks(service: Service) -> Any:
         ]
         turn: dict[str, Any] = {"question": question, "passages": {}}
         try:
-            answer = service.ask(question, history, _date(since, "From"), _date(until, "Until"), sources or ())
+            answer = service.ask(
+                question, history, _date(since, "From"), _date(until, "Until"), sources or (),
+                as_of=_date(as_of, "As of"),
+            )  # fmt: skip
             turn["answer"] = answer.as_json()
             for citation in answer.citations:
                 stored = service.passage_text(citation.passage_id)
@@ -168,6 +171,12 @@ def build_blocks(service: Service) -> Any:
                     with gr.Row():
                         since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", max_lines=1)
                         until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", max_lines=1)
+                        as_of = gr.Textbox(
+                            label="As of (“this week” counts back from it)",
+                            placeholder="YYYY-MM-DD (default: today or the newest article)",
+                            max_lines=1,
+                            elem_id="vb-as-of",
+                        )
                     sources = gr.CheckboxGroup(label="Sources (none ticked: all)", choices=[])
                 new = gr.Button("New conversation", size="sm", variant="secondary")
             with gr.Tab("Articles", id="articles"):
@@ -194,7 +203,7 @@ def build_blocks(service: Service) -> Any:
             elem_id="vb-drawer-host",
         )
 
-        ask_inputs = [question, turns, since, until, sources]
+        ask_inputs = [question, turns, since, until, sources, as_of]
         ask_outputs = [conversation, turns, question]
         ask.click(respond, ask_inputs, ask_outputs, concurrency_limit=8, api_visibility="private")
         question.submit(respond, ask_inputs, ask_outputs, concurrency_limit=8, api_visibility="private")

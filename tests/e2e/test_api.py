@@ -57,6 +57,22 @@ def test_ask_takes_history_and_filters(server: Server) -> None:
     assert {c["date"] for c in later["citations"]} == {"2023-11-15"}
 
 
+def test_ask_takes_an_as_of_day_documented_in_openapi(server: Server) -> None:
+    answer = httpx.post(
+        f"{server.url}/api/ask",
+        json={"question": "How many Palestinians have been killed in Gaza this week?", "as_of": "2023-11-12"},
+        timeout=30,
+    ).json()
+    assert answer["answer"].startswith(
+        "Searched only articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023).\n\n"
+    )
+    assert {c["date"] for c in answer["citations"]} == {"2023-11-10"}
+    bad = httpx.post(f"{server.url}/api/ask", json={"question": "Who?", "as_of": "12/11/2023"}, timeout=30)
+    assert bad.status_code == 422
+    schema = httpx.get(f"{server.url}/openapi.json").json()["components"]["schemas"]["AskRequest"]
+    assert "count back from it" in schema["properties"]["as_of"]["description"]
+
+
 def test_gradio_client_gets_the_same_answer(server: Server) -> None:
     client = Client(server.url, verbose=False)
     answer = client.predict("Who did Blinken meet in Ramallah?", [], api_name="/ask")

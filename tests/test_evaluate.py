@@ -1,0 +1,90 @@
+"""``verbatim eval squad``'s parts: ``asked_on`` read and passed as the as-of day, the open-domain measures."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from index.live import LiveIndex
+from qa.answering import Answerer
+from qa.squad import GoldQuestion, load_squad
+from ui.evaluate import EvalRun, Outcome, run_questions, summarize
+
+SEED_A = "000_c355127225fa61d9.txt"  # 15 November 2023
+SEED_B = "001_b0c10fa15994f385.txt"  # 10 November 2023
+
+
+def test_load_squad_reads_asked_on(tmp_path: Path) -> None:
+    context = "Tsai Ing-wen resigned as party leader on Saturday."
+    qas = [
+        {"id": "q1", "question": "Who resigned?", "asked_on": "2024-01-05",
+         "answers": [{"text": "Tsai Ing-wen", "answer_start": 0}]},
+        {"id": "q2", "question": "When?", "answers": [{"text": "Saturday", "answer_start": 41}]},
+    ]  # fmt: skip
+    path = tmp_path / "news.squad.json"
+    path.write_text(json.dumps({"version": "1.1", "data": [{"title": "T", "paragraphs": [
+        {"context": context, "qas": qas}]}]}), encoding="utf-8")  # fmt: skip
+    questions = load_squad(path).questions
+    assert [(q.id, q.asked_on) for q in questions] == [("q1", dt.date(2024, 1, 5)), ("q2", None)]
+    assert questions[0] == GoldQuestion("q1", "Who resigned?", "squad/T", ((0, 12),), ("Tsai Ing-wen",), False,
+                                        dt.date(2024, 1, 5))  # fmt: skip
+
+
+def gold(question: str, article_id: str, answer: str, asked_on: dt.date | None = None) -> GoldQuestion:
+    return GoldQuestion(question[:20], question, article_id, (), (answer,), False, asked_on)
+
+
+@pytest.fixture(scope="module")
+def answerer(seeds_live: LiveIndex) -> Answerer:
+    return Answerer(seeds_live)
+
+
+def test_run_questions_counts_relative_dates_from_asked_on(answerer: Answerer) -> None:
+    question = "How many Palestinians have been killed in Gaza this week?"
+    run = run_questions(
+        answerer, [gold(question, SEED_B, "9,000", dt.date(2023, 11, 12)), gold(question, SEED_B, "9,000")]
+    )
+    asked, undated = (r.answer.text.split("\n\n")[0] for r in run.results)
+    assert asked == "Searched only articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023)."
+    assert undated == "Searched only articles dated 9-15 November 2023 (“this week”, counted from 15 November 2023)."
+
+
+def test_open_domain_judgement_counts_the_answer_in_any_article(answerer: Answerer) -> None:
+    # the gold article is deliberately the other one: the strict measures miss, the open-domain ones count
+    run = run_questions(answerer, [gold("How many Palestinians have been killed in Gaza?", SEED_A, "More than 9,000")])
+    outcome = run.outcomes[0]
+    assert run.results[0].hits[0].passage.article_id == SEED_B
+    assert (outcome.passage_rank, outcome.cited) == (None, False)
+    assert (outcome.answer_rank, outcome.excerpt_has_answer, outcome.answered) == (1, True, True)
+    missing = run_questions(answerer, [gold("How many Palestinians have been killed in Gaza?", SEED_B, "42,000")])
+    assert (missing.outcomes[0].answer_rank, missing.outcomes[0].excerpt_has_answer) == (None, False)
+
+
+def outcome(answer_rank: int | None, has_answer: bool, answered: bool, impossible: bool = False) -> Outcome:
+    question = dataclasses.replace(gold("q", "a", "x"), impossible=impossible)
+    return Outcome(question, None, False, answered, 0.5, "", 0.01, answer_rank, has_answer)
+
+
+def test_open_domain_measures_on_hand_made_outcomes() -> None:
+    outcomes = [
+        outcome(1, True, True),
+        outcome(3, False, True),
+        outcome(7, True, False),
+        outcome(None, False, False),
+        outcome(None, True, True, impossible=True),  # unanswerable: counts in none of them
+    ]
+    summary = summarize(EvalRun(outcomes=outcomes))
+    names = ["answer_in_top1", "answer_in_top5", "answer_in_top10", "first_excerpt_has_answer", "right_when_answered"]
+    assert {k: summary[k] for k in names} == {
+        "answer_in_top1": 0.25,
+        "answer_in_top5": 0.5,
+        "answer_in_top10": 0.75,
+        "first_excerpt_has_answer": 0.5,
+        "right_when_answered": 0.5,  # of the two answered answerable questions, one
+    }
+    foreign = summarize(EvalRun(outcomes=outcomes, foreign=True))
+    assert not {"answer_in_top1", "first_excerpt_has_answer", "right_when_answered"} & set(foreign)
