@@ -64,6 +64,10 @@ def eval_group() -> None:
     help="What “this week”, “recently” in a question do (counted from the question's asked_on): "
     "search only that window, or rank it first.",
 )  # fmt: skip
+@click.option(
+    "--articles", type=click.Choice(["all", "held-out", "train"]), default="all", show_default=True,
+    help="Ask the questions of all articles, or of one half of `eval fit`'s article split (seed 13).",
+)  # fmt: skip
 @threshold_option
 @friendly_errors
 def squad_command(
@@ -76,6 +80,7 @@ def squad_command(
     json_out: Path | None,
     use_reader: bool,
     relative_dates: Literal["filter", "boost"],
+    articles: str,
     threshold: float | None,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
@@ -86,11 +91,11 @@ def squad_command(
     summary, _ = evaluate(
         file, index_dir, limit, seed, against, load_models(weights),
         AnswerSettings(threshold=threshold, relative_dates=relative_dates),
-        progress=_progress("asking"), reader=Reader(enabled=use_reader),
+        progress=_progress("asking"), reader=Reader(enabled=use_reader), articles=articles,
     )  # fmt: skip
     summary = {
-        "file": str(file), "against": str(against) if against else None, "seed": seed, "reader": use_reader,
-        "relative_dates": relative_dates, **summary,
+        "file": str(file), "against": str(against) if against else None, "seed": seed,
+        "reader": use_reader, "articles": articles, "relative_dates": relative_dates, **summary,
     }  # fmt: skip
     print_table(summary)
     if json_out:

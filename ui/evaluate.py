@@ -26,7 +26,7 @@ from qa.answering import Answerer, AnswerSettings, Result
 from qa.metrics import auroc, contains_answer, exact_match, f1, hit_rate, percentile, reciprocal_rank
 from qa.models import Models
 from qa.reader import Reader
-from qa.squad import GoldQuestion, SquadSet, load_squad, sample, write_corpus
+from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles, write_corpus
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +268,14 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def _half(squad: SquadSet, articles: str, split_seed: int) -> list[GoldQuestion]:
+    if articles == "all":
+        return list(squad.questions)
+    train_ids, test_ids = split_articles(squad, split_seed)
+    keep = test_ids if articles == "held-out" else train_ids
+    return [q for q in squad.questions if q.article_id in keep]
+
+
 def evaluate(
     file: Path,
     index_dir: Path,
@@ -279,14 +287,20 @@ def evaluate(
     progress: Callable[[int, int], Callable[[int], None]] | None = None,
     embedder: Embedder | None = None,
     reader: Reader | None = None,
+    articles: str = "all",
+    split_seed: int = 13,
 ) -> tuple[dict[str, Any], EvalRun]:
-    """The whole evaluation: index, ask, measure."""
+    """The whole evaluation: index, ask, measure.
+
+    ``articles``: "all", or "held-out" / "train" for the halves of ``eval fit``'s split
+    (``split_seed``), so the held-out figures are measured on articles nothing was fitted on.
+    """
     squad = load_squad(file)
     live, index_seconds = open_corpus(squad, index_dir / "corpus" / f"{file.stem}.jsonl", index_dir, against, embedder)
     try:
         answerer = Answerer(live, settings, models, reader)
         answerer.warm_up()
-        questions = sample(squad.questions, limit, seed)
+        questions = sample(_half(squad, articles, split_seed), limit, seed)
         tick = progress(len(questions), 0) if progress else None
         run = run_questions(answerer, questions, against is not None, tick)
         run.index_seconds = index_seconds
