@@ -12,7 +12,7 @@ import pytest
 from index.live import LiveIndex
 from qa.answering import Answerer
 from qa.squad import GoldQuestion, load_squad
-from ui.evaluate import EvalRun, Outcome, run_questions, summarize
+from ui.evaluate import EvalRun, Outcome, _half, check_corpus, run_questions, summarize
 
 SEED_A = "000_c355127225fa61d9.txt"  # 15 November 2023
 SEED_B = "001_b0c10fa15994f385.txt"  # 10 November 2023
@@ -88,3 +88,41 @@ def test_open_domain_measures_on_hand_made_outcomes() -> None:
     }
     foreign = summarize(EvalRun(outcomes=outcomes, foreign=True))
     assert not {"answer_in_top1", "first_excerpt_has_answer", "right_when_answered"} & set(foreign)
+
+
+def _write(tmp_path: Path, data: list[dict[str, object]]) -> Path:
+    path = tmp_path / "set.squad.json"
+    path.write_text(json.dumps({"version": "1.1", "data": data}), encoding="utf-8")
+    return path
+
+
+def test_articles_that_share_a_title_get_their_own_ids(tmp_path: Path) -> None:
+    para = {"context": "Ohio passed a law.", "qas": [{"id": "a", "question": "Who?", "answers": [
+        {"text": "Ohio", "answer_start": 0}]}]}  # fmt: skip
+    other = {"context": "Iowa passed a law.", "qas": [{"id": "b", "question": "Who?", "answers": [
+        {"text": "Iowa", "answer_start": 0}]}]}  # fmt: skip
+    squad = load_squad(_write(tmp_path, [{"title": "50 States", "paragraphs": [para]},
+                                         {"title": "50 States", "paragraphs": [other]}]))  # fmt: skip
+    assert [a.id for a in squad.articles] == ["squad/50 States", "squad/50 States#2"]
+    assert [q.article_id for q in squad.questions] == ["squad/50 States", "squad/50 States#2"]
+    check_corpus(squad)
+
+
+def test_gold_offsets_are_mapped_through_normalisation(tmp_path: Path) -> None:
+    # trailing blanks, a tab, a decomposed accent and three blank lines all change offsets
+    context = "Cafe\u0301 opened.  \n\n\n\nThe mayor\tcame. The mayor came again."
+    start = context.index("The mayor came again")
+    qa = {"id": "q", "question": "Who came again?", "answers": [{"text": "The mayor", "answer_start": start}]}
+    squad = load_squad(_write(tmp_path, [{"title": "T", "paragraphs": [{"context": context, "qas": [qa]}]}]))
+    text = squad.articles[0].text
+    ((s, e),) = squad.questions[0].answers
+    assert text[s:e] == "The mayor" and text[e:].startswith(" came again")
+    check_corpus(squad)
+
+
+def test_the_halves_of_the_fit_split_are_disjoint_and_complete() -> None:
+    squad = load_squad(Path(__file__).parent / "data" / "squad-slice.json")
+    held_out = {q.id for q in _half(squad, "held-out", 13)}
+    train = {q.id for q in _half(squad, "train", 13)}
+    assert held_out and train and not held_out & train
+    assert held_out | train == {q.id for q in squad.questions} == {q.id for q in _half(squad, "all", 13)}
