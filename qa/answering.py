@@ -12,7 +12,7 @@ from index.filters import Filters
 from index.live import LiveIndex
 from qa.dates import DateIntent, as_of_date, day_name, describe, find_dates
 from qa.extraction import Sentence, SpanFinder, choose_excerpts, rank_sentences, repeats
-from qa.models import Features, Models, load_models
+from qa.models import Features, Linear, Models, load_models
 from qa.query import Query, Turn, build_query
 from qa.reader import Reader, Reading
 from qa.retrieval import Hit, RetrievalSettings, Retriever
@@ -135,11 +135,8 @@ class Answerer:
 
     @property
     def threshold(self) -> float:
-        """The least confidence that answers: the user's, else the reader's fitted one, else the rankers'."""
-        if self.settings.threshold is not None:
-            return self.settings.threshold
-        config = self.reader.config if self.reader.available() else None
-        return config.threshold if config is not None else self.models.threshold
+        """The least confidence that answers: the user's, else the one fitted with the rankers' confidence."""
+        return self.settings.threshold if self.settings.threshold is not None else self.models.threshold
 
     def warm_up(self) -> None:
         """Load the models now, so the first question is as fast as the rest."""
@@ -178,9 +175,13 @@ class Answerer:
             hits, found = self.retriever.retrieve(query, snapshot, filters, boost)
             ranked = rank_sentences(hits, found, self.models, query, top_k or self.settings.top_k)
             reading = self._read(query, ranked)
-            if reading is not None:
-                ranked = reorder(ranked, reading)
-            answer = _say_outside(self._compose(query, ranked, snapshot, note, reading), note, intent, boost)
+            config = self.reader.config if reading is not None else None
+            if reading is not None and config is not None:
+                confidence = self.models.confidence.probability(confidence_features(ranked))
+                ranked = reorder(ranked, reading, config.combine)
+            else:
+                confidence = None
+            answer = _say_outside(self._compose(query, ranked, snapshot, note, confidence), note, intent, boost)
         return Result(answer, tuple(hits), tuple(ranked), reading)
 
     def _read(self, query: Query, ranked: list[Sentence]) -> Reading | None:
@@ -194,23 +195,21 @@ class Answerer:
         )
 
     def _compose(
-        self, query: Query, ranked: list[Sentence], snapshot: Snapshot, note: str, reading: Reading | None
+        self, query: Query, ranked: list[Sentence], snapshot: Snapshot, note: str, confidence: float | None
     ) -> Answer:
+        """``confidence``: the rankers' confidence when the reader reordered ``ranked`` (None: compute it here)."""
         if not ranked:
             return Answer(query.question, False, _join(note, REFUSAL), 0.0)
-        config = self.reader.config if reading is not None else None
-        if config is not None and reading is not None and "r_score" in ranked[0].features:
-            features = ranked[0].features
-            confidence = config.confidence.probability(features)
-        else:
+        features = ranked[0].features
+        if confidence is None:
             features = confidence_features(ranked)
             confidence = self.models.confidence.probability(features)
         if confidence < self.threshold:
             closest = _closest(ranked, self.settings.closest)
             citations = _citations(closest, snapshot, None)
             return Answer(query.question, False, _join(note, _refusal(citations)), confidence, citations, features)
-        if config is not None and "r_score" in ranked[0].features:
-            excerpts = choose_read_excerpts(ranked, self.settings.max_excerpts, config.excerpt_margin)
+        if "r_score" in ranked[0].features:
+            excerpts = choose_read_excerpts(ranked, self.models, self.settings.max_excerpts)
             span = _span(ranked[0])
         else:
             excerpts = choose_excerpts(ranked, self.models, self.settings.max_excerpts)
@@ -234,31 +233,27 @@ def reader_features(reading: Reading, index: int, sentence: Sentence) -> Feature
     }
 
 
-def reorder(ranked: Sequence[Sentence], reading: Reading) -> list[Sentence]:
-    """The read sentences by their reading score (with it in their features), then the rest as ranked."""
-    read = [
-        (score, i) for i, score in enumerate(reading.scores) if score is not None
-    ]  # fmt: skip
-    read.sort(reverse=True)
-    first = [replace(ranked[i], features=reader_features(reading, i, ranked[i])) for _, i in read]
-    done = {i for _, i in read}
-    return first + [s for i, s in enumerate(ranked) if i not in done]
+def reorder(ranked: Sequence[Sentence], reading: Reading, combine: Linear | None) -> list[Sentence]:
+    """The read sentences by the fitted combination of the rankers' and the reader's scores (by the
+    reader's alone without one), with the reading in their features; then the rest as ranked."""
+    read = [replace(ranked[i], features=reader_features(reading, i, ranked[i])) for i, score in
+            enumerate(reading.scores) if score is not None]  # fmt: skip
+    for sentence in read:
+        sentence.features["r_combined"] = combine.score(sentence.features) if combine else sentence.features["r_score"]
+    read.sort(key=lambda s: s.features["r_combined"], reverse=True)
+    done = {(s.hit.passage.id, s.index) for s in read}
+    return read + [s for s in ranked if (s.hit.passage.id, s.index) not in done]
 
 
-def choose_read_excerpts(ranked: Sequence[Sentence], limit: int, margin: float) -> list[Sentence]:
-    """The reader's sentence, then up to ``limit - 1`` from other articles that it reads almost as well."""
+def choose_read_excerpts(ranked: Sequence[Sentence], models: Models, limit: int) -> list[Sentence]:
+    """The sentence read as the answer, then the rankers' further excerpts from other articles."""
     best = ranked[0]
     chosen = [best]
-    for sentence in ranked[1:]:
-        if len(chosen) >= limit or "r_score" not in sentence.features:
-            break
-        if sentence.features["r_score"] < best.features["r_score"] - margin or sentence.features["r_margin"] <= 0:
-            break
-        if sentence.hit.passage.article_id in {c.hit.passage.article_id for c in chosen}:
-            continue
-        if not repeats(sentence, chosen):
+    by_rankers = sorted(ranked[1:], key=lambda s: s.score, reverse=True)
+    for sentence in choose_excerpts([best, *by_rankers], models, limit)[1:]:
+        if sentence.hit.passage.article_id != best.hit.passage.article_id and not repeats(sentence, chosen):
             chosen.append(sentence)
-    return chosen
+    return chosen[:limit]
 
 
 def _span(sentence: Sentence) -> tuple[int, int] | None:

@@ -32,6 +32,7 @@ WEIGHTS_FILE = "reader.safetensors"
 SETTINGS_FILE = "reader.json"
 FROZEN = "bert.embeddings.word_embeddings.weight"  # taken from the base model, never shipped
 Item = tuple[str, Sequence[str], Sequence[tuple[int, int]]]  # question, candidate texts (best first), their places
+COMBINE_FEATURES = ("s_score", "r_score", "r_margin")
 CONFIDENCE_FEATURES = ("r_margin", "r_gap", "r_score", "r_null", "s_score", "p_score", "s_coverage", "p_dense")
 
 
@@ -104,6 +105,7 @@ class ReaderConfig:
     excerpt_margin: float = 2.0
     note: str = ""
     measures: dict[str, Any] = field(default_factory=dict)
+    combine: Linear | None = None  # the sentence choice: rankers' score and reader's scores together
 
     def as_json(self) -> dict[str, Any]:
         """The stored form."""
@@ -119,25 +121,31 @@ class ReaderConfig:
             "threshold": self.threshold,
             "excerpt_margin": self.excerpt_margin,
             "measures": self.measures,
+            "combine": self.combine.as_json() if self.combine else None,
         }
 
 
 def load_config(folder: Path) -> ReaderConfig:
     """Read ``reader.json`` from ``folder``."""
     data = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
-    conf = data["confidence"]
+    combine = data.get("combine")
     return ReaderConfig(
         ReaderSettings(**{k: int(v) for k, v in data["settings"].items()}),
-        Linear(
-            weights={k: float(v) for k, v in conf["weights"].items()},
-            bias=float(conf.get("bias", 0.0)),
-            means={k: float(v) for k, v in conf.get("means", {}).items()},
-            scales={k: float(v) for k, v in conf.get("scales", {}).items()},
-        ),
+        _linear(data["confidence"]),
         float(data["threshold"]),
         float(data.get("excerpt_margin", 2.0)),
         str(data.get("note", "")),
         dict(data.get("measures", {})),
+        _linear(combine) if combine else None,
+    )
+
+
+def _linear(data: dict[str, Any]) -> Linear:
+    return Linear(
+        weights={k: float(v) for k, v in data["weights"].items()},
+        bias=float(data.get("bias", 0.0)),
+        means={k: float(v) for k, v in data.get("means", {}).items()},
+        scales={k: float(v) for k, v in data.get("scales", {}).items()},
     )
 
 

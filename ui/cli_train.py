@@ -77,3 +77,25 @@ def reader_command(
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+@train_group.command("combine")
+@click.option(
+    "--squad", "squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=_DATA / "squad-dev-v1.1.json", show_default=True, help="SQuAD v1.1 file.",
+)  # fmt: skip
+@click.option(
+    "--squad2", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=_DATA / "squad2-dev-cs224n-half.json", show_default=True, help="SQuAD 2.0 file.",
+)  # fmt: skip
+@click.option("--split-seed", type=int, default=13, show_default=True, help="Seed of `eval fit`'s article split.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("qa/reader"), show_default=True,
+    help="The reader folder whose reader.json gets the combination.",
+)  # fmt: skip
+@friendly_errors
+def combine_command(squad_file: Path, squad2: Path, split_seed: int, out: Path) -> None:
+    """Refit only how the rankers' and the reader's scores choose the sentence (the last step of `train reader`)."""
+    from ui.train import fit_combination
+
+    print_table(fit_combination(squad_file, squad2, out, split_seed, progress=_progress))

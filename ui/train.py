@@ -20,7 +20,7 @@ from typing import Any
 from index.live import LiveIndex
 from index.sentences import sentences
 from qa.answering import Answerer, AnswerSettings, Result, reader_features
-from qa.fitting import choose_threshold, fit_logistic
+from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
 from qa.models import Features, load_models
 from qa.reader import (
     CONFIDENCE_FEATURES,
@@ -184,7 +184,8 @@ def train_reader(
     )
     config = dataclasses.replace(config, note=note, measures={**measures, **run, "examples": len(examples)})
     save_config(config, out)
-    return {"out": str(out), **config.measures, "threshold": config.threshold}
+    combination = fit_combination(file, squad2, out, seed, progress)
+    return {"out": str(out), **config.measures, **combination, "threshold": config.threshold}
 
 
 def _as_retrieved(row: Labelled) -> Example:
@@ -227,3 +228,53 @@ def _calibrate(
         ) / max(1, sum(not a for a in answerable)),
     }  # fmt: skip
     return ReaderConfig(settings, confidence, threshold), measures
+
+
+def fit_combination(
+    file: Path, squad2: Path, out: Path, seed: int = 13, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Fit how the rankers' and the reader's scores choose the sentence, on the calibration articles.
+
+    A conditional logit over each question's read sentences (is it one holding a gold span?),
+    on the fifth of the training articles that fine-tuning did not see; written into ``out``'s
+    ``reader.json``.
+    """
+    from qa.reader import COMBINE_FEATURES, Reader, load_config
+
+    reader = Reader(out)
+    if not reader.available():
+        raise RuntimeError(reader.status())
+    groups: list[Group] = []
+    for path in (file, squad2):
+        squad = load_squad(path)
+        train_ids, _ = split_articles(squad, seed)
+        ordered = sorted(train_ids)
+        random.Random(seed).shuffle(ordered)
+        cal_ids = set(ordered[: max(1, len(ordered) // 5)])
+        folder = Path(".verbatim-eval") / path.stem
+        live, _ = open_corpus(squad, folder / "corpus" / f"{path.stem}.jsonl", folder, None)
+        questions = [q for q in squad.questions if q.article_id in cal_ids and not q.impossible]
+        answerer = Answerer(live, AnswerSettings(threshold=0.0), load_models(), reader)
+        tick = progress(f"{path.stem} (combination)")(len(questions), 0) if progress else None
+        for question, result in zip(questions, run_questions(answerer, questions, progress=tick).results, strict=True):
+            read = [s for s in result.ranked if "r_score" in s.features]
+            labels = [_holds(question, s.hit.passage.article_id, s.start, s.end) for s in read]
+            groups.append(Group([s.features for s in read], labels))
+        live.close()
+    combine = fit_ranker(groups, COMBINE_FEATURES)
+    config = dataclasses.replace(load_config(out), combine=combine)
+    usable = [g for g in groups if any(g.labels)]
+    picked = [g.labels[max(range(len(g.labels)), key=lambda i: combine.score(g.features[i]))] for g in usable]
+    reader_only = [g.labels[max(range(len(g.labels)), key=lambda i: g.features[i]["r_score"])] for g in usable]
+    measures = {
+        "combination_questions": len(groups),
+        "combination_right_when_read": sum(picked) / max(1, len(usable)),
+        "reader_alone_right_when_read": sum(reader_only) / max(1, len(usable)),
+    }
+    config = dataclasses.replace(config, measures={**config.measures, **measures})
+    save_config(config, out)
+    return {**measures, "weights": combine.weights}
+
+
+def _holds(question: GoldQuestion, article_id: str, start: int, end: int) -> bool:
+    return article_id == question.article_id and any(start <= a and b <= end for a, b in question.answers)
