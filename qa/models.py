@@ -71,7 +71,7 @@ class Models:
         }
 
 
-def _linear(data: dict[str, Any]) -> Linear:
+def linear_from_json(data: dict[str, Any]) -> Linear:
     return Linear(
         weights={k: float(v) for k, v in data["weights"].items()},
         bias=float(data.get("bias", 0.0)),
@@ -88,9 +88,9 @@ def load_models(path: Path | None = None) -> Models:
         text = path.read_text(encoding="utf-8")
     data = json.loads(text)
     return Models(
-        _linear(data["passage"]),
-        _linear(data["sentence"]),
-        _linear(data["confidence"]),
+        linear_from_json(data["passage"]),
+        linear_from_json(data["sentence"]),
+        linear_from_json(data["confidence"]),
         float(data.get("threshold", 0.3)),
         str(data.get("note", "")),
     )

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.models import Features, Linear
+from qa.models import Features, Linear, linear_from_json
 
 WEIGHTS_FILE = "reader.safetensors"
 SETTINGS_FILE = "reader.json"
@@ -131,21 +131,12 @@ def load_config(folder: Path) -> ReaderConfig:
     combine = data.get("combine")
     return ReaderConfig(
         ReaderSettings(**{k: int(v) for k, v in data["settings"].items()}),
-        _linear(data["confidence"]),
+        linear_from_json(data["confidence"]),
         float(data["threshold"]),
         float(data.get("excerpt_margin", 2.0)),
         str(data.get("note", "")),
         dict(data.get("measures", {})),
-        _linear(combine) if combine else None,
-    )
-
-
-def _linear(data: dict[str, Any]) -> Linear:
-    return Linear(
-        weights={k: float(v) for k, v in data["weights"].items()},
-        bias=float(data.get("bias", 0.0)),
-        means={k: float(v) for k, v in data.get("means", {}).items()},
-        scales={k: float(v) for k, v in data.get("scales", {}).items()},
+        linear_from_json(combine) if combine else None,
     )
 
 

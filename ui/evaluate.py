@@ -144,13 +144,8 @@ def _gold_forced(answerer: Answerer, question: GoldQuestion, result: Result, tex
     ranked = list(result.ranked[: limit - 1])
     items = [text[gold[0] : gold[1]], *(s.text for s in ranked)]
     order = [(len(result.hits), 0), *((s.rank, s.index) for s in ranked)]
-    reading = answerer.reader.read(answerer_question(question), items, order)
+    reading = answerer.reader.read(question.question, items, order)
     return reading is not None and reading.best() == 0
-
-
-def answerer_question(question: GoldQuestion) -> str:
-    """The question as the reader reads it (evaluation questions have no history)."""
-    return question.question
 
 
 def _holds(question: GoldQuestion, article_id: str, start: int, end: int) -> bool:

@@ -36,7 +36,7 @@ from qa.reader import (
 )
 from qa.reader_training import Example, TrainSettings, train, with_gold
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles
-from ui.evaluate import open_corpus, run_questions
+from ui.evaluate import _holds, open_corpus, run_questions
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
 _FOREIGN_QUESTIONS = 1000
@@ -137,10 +137,7 @@ def train_reader(
     lives: list[LiveIndex] = []
     for path in (file, squad2):
         squad = load_squad(path)
-        train_ids, _ = split_articles(squad, seed)
-        ordered = sorted(train_ids)
-        random.Random(seed).shuffle(ordered)
-        cal_ids = set(ordered[: max(1, len(ordered) // 5)])
+        train_ids, cal_ids = _calibration_split(squad, seed)
         live, questions, results = _collect(squad, path.stem, train_ids, limit, progress)
         lives.append(live)
         for q, row in zip(questions, _labelled(live, questions, results, _FORCE_GOLD, rng, settings), strict=True):
@@ -247,10 +244,7 @@ def fit_combination(
     groups: list[Group] = []
     for path in (file, squad2):
         squad = load_squad(path)
-        train_ids, _ = split_articles(squad, seed)
-        ordered = sorted(train_ids)
-        random.Random(seed).shuffle(ordered)
-        cal_ids = set(ordered[: max(1, len(ordered) // 5)])
+        _, cal_ids = _calibration_split(squad, seed)
         folder = Path(".verbatim-eval") / path.stem
         live, _ = open_corpus(squad, folder / "corpus" / f"{path.stem}.jsonl", folder, None)
         questions = [q for q in squad.questions if q.article_id in cal_ids and not q.impossible]
@@ -276,5 +270,9 @@ def fit_combination(
     return {**measures, "weights": combine.weights}
 
 
-def _holds(question: GoldQuestion, article_id: str, start: int, end: int) -> bool:
-    return article_id == question.article_id and any(start <= a and b <= end for a, b in question.answers)
+def _calibration_split(squad: SquadSet, seed: int) -> tuple[set[str], set[str]]:
+    """``eval fit``'s training half, and the seeded fifth of it kept out of fine-tuning."""
+    train_ids, _ = split_articles(squad, seed)
+    ordered = sorted(train_ids)
+    random.Random(seed).shuffle(ordered)
+    return train_ids, set(ordered[: max(1, len(ordered) // 5)])
