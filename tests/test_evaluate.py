@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from index.live import LiveIndex
+from lab.evaluate import EvalRun, Outcome, _half, check_corpus, run_questions, summarize
 from qa.answering import Answerer
 from qa.squad import GoldQuestion, load_squad
-from ui.evaluate import EvalRun, Outcome, _half, check_corpus, run_questions, summarize
 
 SEED_A = "000_c355127225fa61d9.txt"  # 15 November 2023
 SEED_B = "001_b0c10fa15994f385.txt"  # 10 November 2023

@@ -13,9 +13,9 @@ import pytest
 
 from index.embedding import SentenceTransformerEmbedder
 from index.live import LiveIndex
+from lab.evaluate import EvalRun, evaluate
 from qa.squad import load_squad
 from tests.conftest import REPO, SEEDS
-from ui.evaluate import EvalRun, evaluate
 
 SLICE = REPO / "tests" / "data" / "squad-slice.json"
 

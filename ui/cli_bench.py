@@ -95,7 +95,7 @@ def bench_command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ui.bench import measure, plot
+    from lab.bench import measure, plot
 
     source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
     if source is None:
@@ -153,7 +153,7 @@ def load_command(
     users: list[int], seconds: float, passages: int, squad_file: Path | None, workdir: Path, json_out: Path | None
 ) -> None:
     """Concurrent users asking a loopback server through the JSON API, then the same while it reindexes."""
-    from ui.load import run_load
+    from lab.load import run_load
 
     source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
     if source is None:

@@ -84,7 +84,7 @@ def squad_command(
     threshold: float | None,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
-    from ui.evaluate import evaluate
+    from lab.evaluate import evaluate
 
     name = f"foreign-{against.resolve().name}" if against else file.stem
     index_dir = eval_index_dir or Path(".verbatim-eval") / name
@@ -145,7 +145,7 @@ def print_table(summary: dict[str, Any]) -> None:
 @friendly_errors
 def fit_command(file: Path, squad2: Path | None, foreign: Path, seed: int, answer_rate: float, out: Path) -> None:
     """Fit the ranking and confidence weights on half of FILE's articles; report on the other half."""
-    from ui.fit import fit
+    from lab.fit import fit
 
     report = fit(file, squad2, foreign, seed, answer_rate, out, progress=_progress)
     print_table(report)

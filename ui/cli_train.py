@@ -65,8 +65,8 @@ def reader_command(
     json_out: Path | None,
 ) -> None:
     """Fine-tune the packaged MiniLM as the extractive reader (about an hour on 2 cores)."""
+    from lab.train import train_reader
     from qa.reader_training import TrainSettings
-    from ui.train import train_reader
 
     settings = TrainSettings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     report = train_reader(
@@ -96,6 +96,6 @@ def reader_command(
 @friendly_errors
 def combine_command(squad_file: Path, squad2: Path, split_seed: int, out: Path) -> None:
     """Refit only how the rankers' and the reader's scores choose the sentence (the last step of `train reader`)."""
-    from ui.train import fit_combination
+    from lab.train import fit_combination
 
     print_table(fit_combination(squad_file, squad2, out, split_seed, progress=_progress))

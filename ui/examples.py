@@ -8,12 +8,10 @@ a refusal would be a poor first impression.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
+from qa.answering import Answerer
 from qa.query import QuestionError
-
-if TYPE_CHECKING:
-    from ui.service import Service
 
 _SHAPES = {
     "PERSON": ("What did {} say?", "Who did {} meet?", "What did {} reject?"),
@@ -21,17 +19,15 @@ _SHAPES = {
     "ORG": ("What did {} do?",),
     "NORP": ("What do {} leaders want?",),
 }
-_ARTICLES = 12
+SOURCE_ARTICLES = 12  # the newest articles, where examples are drawn from
 _CHARS = 3000
 
 
-def example_questions(service: Service, count: int) -> list[str]:
-    """Up to ``count`` confidently answered questions about different passages."""
-    rows = service.articles()[:_ARTICLES]
-    texts = [service.article(r["id"])["text"][:_CHARS] for r in rows]
-    nlp = service.answerer.spans._load()
+def example_questions(answerer: Answerer, texts: Sequence[str], count: int) -> list[str]:
+    """Up to ``count`` confidently answered questions about different passages of ``texts``."""
+    nlp = answerer.spans._load()
     entities: Counter[tuple[str, str]] = Counter()
-    for doc in nlp.pipe(texts):
+    for doc in nlp.pipe([text[:_CHARS] for text in texts[:SOURCE_ARTICLES]]):
         for entity in doc.ents:
             if entity.label_ in _SHAPES and len(entity.text) > 2:
                 entities[(entity.label_, _short_name(entity.text, entity.label_))] += 1
@@ -41,7 +37,7 @@ def example_questions(service: Service, count: int) -> list[str]:
         for shape in _SHAPES[label]:
             question = shape.format(name)
             try:
-                answer = service.answerer.ask(question)
+                answer = answerer.ask(question)
             except QuestionError:
                 continue
             if answer.answered and answer.confidence >= 0.6 and answer.citations[0].passage_id not in cited:

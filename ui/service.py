@@ -24,6 +24,7 @@ from index.reindex import Reindexer
 from index.uploads import Saved, UploadError, delete_article_file, save_upload
 from qa.answering import Answer, Answerer, AnswerSettings
 from qa.query import Turn
+from ui.examples import SOURCE_ARTICLES, example_questions
 
 
 def article_json(record: ArticleRecord) -> dict[str, Any]:
@@ -200,11 +201,10 @@ class Service:
 
     def examples(self, count: int = 4) -> list[str]:
         """Questions the index answers well, drawn from its articles (cached per generation)."""
-        from ui.examples import example_questions
-
         generation = self.live.state.generation
         if self._examples is None or self._examples[0] != generation:
-            self._examples = (generation, example_questions(self, count))
+            texts = [self.article(row["id"])["text"] for row in self.articles()[:SOURCE_ARTICLES]]
+            self._examples = (generation, example_questions(self.answerer, texts, count))
         return self._examples[1]
 
     # --- changing the index ----------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from index.live import LiveIndex
+from lab.evaluate import judge, open_corpus, run_questions, summarize
 from qa.answering import Answerer, AnswerSettings, Result, confidence_features
 from qa.fitting import (
     CONFIDENCE_FEATURES,
@@ -29,7 +30,6 @@ from qa.fitting import (
 )
 from qa.models import Features, Models, load_models, save_models
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles
-from ui.evaluate import judge, open_corpus, run_questions, summarize
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
 _FOREIGN_QUESTIONS = 2000

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
+from lab.bench import build_corpus
 from qa.metrics import percentile
-from ui.bench import build_corpus
 
 TOKEN = "load-test-token"
 Echo = Callable[[str], None]
@@ -48,6 +48,7 @@ def start(
     ]
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    # The server under load is the product itself, run as a process (lab never imports ui).
     command = [sys.executable, "-m", "ui.cli", "serve", str(corpus), "--index-dir", str(workdir / "index"),
                "--port", str(port), "--admin-token", TOKEN]  # fmt: skip
     echo(f"starting a server with {passages:,} generated passages plus the seeds (the first run indexes them) ...")

@@ -19,6 +19,7 @@ from typing import Any
 
 from index.live import LiveIndex
 from index.sentences import sentences
+from lab.evaluate import _holds, open_corpus, run_questions
 from qa.answering import Answerer, AnswerSettings, Result, reader_features
 from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
 from qa.models import Features, load_models
@@ -36,7 +37,6 @@ from qa.reader import (
 )
 from qa.reader_training import Example, TrainSettings, train, with_gold
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles
-from ui.evaluate import _holds, open_corpus, run_questions
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
 _FOREIGN_QUESTIONS = 1000

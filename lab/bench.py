@@ -7,7 +7,7 @@ new but reads like the original. Each size is measured in a fresh index folder:
 - indexing throughput, beside the model's raw encode throughput on a sample of the same
   texts in the same run (their ratio is the pipeline's overhead);
 - a reindex with nothing changed, and one with one article changed;
-- warm ``ask`` latency and peak RSS, in a separate serving process (``ui.bench_serve``);
+- warm ``ask`` latency and peak RSS, in a separate serving process (``lab.bench_serve``);
 - the index's size on disk.
 """
 
@@ -146,7 +146,7 @@ def _change_one_article(corpus: Path) -> None:
 def _serve(index_dir: Path, questions: list[str], count: int) -> dict[str, Any]:
     """Warm latency and peak memory, measured in a fresh process that only answers."""
     chosen = random.Random(2).sample(questions, min(count, len(questions)))
-    command = [sys.executable, "-m", "ui.bench_serve", str(index_dir)]
+    command = [sys.executable, "-m", "lab.bench_serve", str(index_dir)]
     done = subprocess.run(command, input=json.dumps(chosen), capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 

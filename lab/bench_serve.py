@@ -1,6 +1,6 @@
 """The serving side of ``verbatim bench``: open an index, answer questions, report latency and RSS.
 
-Run as ``python -m ui.bench_serve INDEX_DIR`` with a JSON list of questions on stdin; prints
+Run as ``python -m lab.bench_serve INDEX_DIR`` with a JSON list of questions on stdin; prints
 one JSON object. A separate process, so its peak memory is that of serving alone.
 """
 

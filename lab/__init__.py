@@ -1,0 +1,1 @@
+"""Measuring and tuning: evaluation runs, weight fitting, reader training, benchmarks, load tests."""

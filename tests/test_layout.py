@@ -1,0 +1,51 @@
+"""Each top folder has one role, and imports between them flow one way: ui -> lab -> qa -> index."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+# A package may import the packages after it in this order, never those before it.
+ORDER = ("ui", "lab", "qa", "index")
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The project packages a module imports, at the top or inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found & set(ORDER)
+
+
+@pytest.mark.parametrize("package", ORDER)
+def test_package_imports_only_the_packages_below_it(package: str) -> None:
+    allowed = set(ORDER[ORDER.index(package) :])
+    upward = {
+        str(path.relative_to(REPO)): sorted(imported_packages(path) - allowed)
+        for path in sorted((REPO / package).rglob("*.py"))
+    }
+    assert {name: found for name, found in upward.items() if found} == {}
+
+
+def module_imports(path: Path, package: str) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(package + "."):
+            names.add(node.module)
+    return names
+
+
+def test_no_import_cycles_inside_ui() -> None:
+    graph = {f"ui.{p.stem}": module_imports(p, "ui") for p in (REPO / "ui").glob("*.py")}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(nxt == goal or reaches(nxt, goal, seen | {nxt}) for nxt in graph.get(start, set()) - seen)
+
+    assert sorted(m for m in graph if reaches(m, m, set())) == []
