@@ -70,6 +70,12 @@ def _machine() -> dict[str, object]:
     help="Where the corpora and indexes are built.",
 )
 @click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Reuse passage vectors encoded by an earlier run (WORKDIR/embeddings.sqlite, keyed by model and text).",
+)
+@click.option(
     "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results to this file."
 )
 @click.option(
@@ -86,6 +92,7 @@ def bench_command(
     questions: int,
     squad_file: Path | None,
     workdir: Path,
+    cache: bool,
     json_out: Path | None,
     plot_out: Path | None,
 ) -> None:
@@ -105,7 +112,7 @@ def bench_command(
     results = []
     rate: float | None = None
     for size in sizes:
-        result = measure(size, source, workdir, questions, click.echo, rate)
+        result = measure(size, source, workdir, questions, click.echo, rate, cache)
         rate = result["index_passages_per_s"]
         results.append(result)
         click.echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))
