@@ -29,3 +29,7 @@ class UnknownArticleError(VerbatimIndexError):
 
 class ModelLoadError(VerbatimIndexError):
     """The embedding model could not be loaded from local files."""
+
+
+class LeaseLostError(VerbatimIndexError):
+    """A writer's lease expired and another writer took the index over: this writer must stop."""

@@ -136,6 +136,11 @@ class Reindexer:
         live.local.add_report(time.time(), report.as_json())
         return report
 
+    def _fence(self) -> None:
+        """Before the pointer moves: stop if another machine's writer has taken the lease over."""
+        if self.live.lease is not None:
+            self.live.lease.fence()
+
     def _settings(self) -> IndexSettings:
         return self.live.wanted_settings(dimension=self.live.embedder().dimension)
 
@@ -159,6 +164,7 @@ class Reindexer:
             live.store.set_state(state)
             counts = self._apply(plan, generation, catalog, manifest, state, progress)
             state = replace(state, generation=state.generation + 1, clean=True)
+            self._fence()
             live.store.set_state(state)
             live.adopt(state, generation, catalog)
         else:
@@ -193,6 +199,7 @@ class Reindexer:
             raise
         state = replace(state, generation=state.generation + 1, clean=True)
         self._step("built")
+        self._fence()
         live.store.set_state(state)  # the switch: from here on the new generation serves
         self._step("switch")
         live.adopt(state, generation, catalog)
@@ -234,12 +241,12 @@ class Reindexer:
                     lambda n: _tick(progress, counts, n, total),
                 )
                 batch = []
+                if self.live.lease is not None:
+                    self.live.lease.renew()  # fenced: a writer whose lease was taken over stops here
                 if publish:
                     state = replace(state, generation=state.generation + 1)
                     self.live.store.set_state(state)
                     self._step("publish")
-                if self.live.lease is not None:
-                    self.live.lease.renew()
         # Removals come last, so a renamed or moved article reuses the vectors it had.
         for article_id in plan.removed:
             generation.delete_article(article_id)

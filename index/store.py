@@ -107,23 +107,36 @@ class ChromaStore:
         with self._guard():
             self._meta().upsert(ids=["state"], embeddings=[_PLACEHOLDER], metadatas=[meta])
 
-    def read_lease(self) -> dict[str, object] | None:
-        """The writer lease record (server mode), if any."""
+    def leases(self) -> dict[int, dict[str, object]]:
+        """Every writer-lease record (server mode), by epoch."""
         with self._guard():
-            got = self._meta().get(ids=["lease"], include=["metadatas"])
+            got = self._meta().get(where={"kind": "lease"}, include=["metadatas"])
+        return {int(str(meta["epoch"])): dict(meta) for meta in got["metadatas"]}
+
+    def claim_lease(self, epoch: int, owner: str, expires: float) -> dict[str, object] | None:
+        """Insert the lease record of ``epoch`` unless one exists; return whichever record is stored.
+
+        Chroma's ``add`` leaves an existing id untouched, and the server applies writes in one
+        order, so of several writers claiming the same epoch exactly one reads its own name back.
+        """
+        record = {"kind": "lease", "epoch": epoch, "owner": owner, "expires": expires, "released": False}
+        lease_id = f"lease-{epoch:012d}"
+        with self._guard():
+            meta = self._meta()
+            meta.add(ids=[lease_id], embeddings=[_PLACEHOLDER], metadatas=[record])
+            got = meta.get(ids=[lease_id], include=["metadatas"])
         return dict(got["metadatas"][0]) if got["ids"] else None
 
-    def write_lease(self, owner: str, expires: float) -> None:
-        """Claim or renew the writer lease."""
+    def update_lease(self, epoch: int, expires: float, released: bool = False) -> None:
+        """Renew or release the lease of ``epoch`` (only its holder calls this)."""
         with self._guard():
-            self._meta().upsert(
-                ids=["lease"], embeddings=[_PLACEHOLDER], metadatas=[{"owner": owner, "expires": expires}]
-            )
+            self._meta().update(ids=[f"lease-{epoch:012d}"], metadatas=[{"expires": expires, "released": released}])
 
-    def clear_lease(self) -> None:
-        """Drop the writer lease."""
-        with self._guard():
-            self._meta().delete(ids=["lease"])
+    def drop_leases(self, epochs: list[int]) -> None:
+        """Delete old lease records."""
+        if epochs:
+            with self._guard():
+                self._meta().delete(ids=[f"lease-{e:012d}" for e in epochs])
 
     def create_generation(self) -> Generation:
         """Make a new, empty pair of collections; it serves nothing until made active."""

@@ -1,6 +1,7 @@
 """Reindex CORPUS into INDEX_DIR and kill -9 this process at the Nth time STEP completes.
 
-Used by tests/test_crash.py: ``python -m tests.crash_runner CORPUS INDEX_DIR STEP N [--full]``.
+Used by tests/test_crash.py: ``python -m tests.crash_runner CORPUS INDEX_DIR STEP N [--full]
+[--chroma-url URL --collection PREFIX]``.
 Exits 0 (printing "finished") if the step is never reached that often.
 """
 
@@ -27,7 +28,11 @@ def main() -> None:
             if seen == nth:
                 os.kill(os.getpid(), signal.SIGKILL)
 
-    live = LiveIndex(IndexConfig(index_dir=index_dir, batch_size=2))
+    server = {}
+    if "--chroma-url" in sys.argv:
+        at = sys.argv.index("--chroma-url")
+        server = {"chroma_url": sys.argv[at + 1], "collection": sys.argv[sys.argv.index("--collection") + 1]}
+    live = LiveIndex(IndexConfig(index_dir=index_dir, batch_size=2, **server))  # type: ignore[arg-type]
     Reindexer(live, checkpoint=checkpoint).run([corpus], full="--full" in sys.argv)
     print("finished")
 

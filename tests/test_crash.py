@@ -19,7 +19,7 @@ import pytest
 
 from index.embedding import SentenceTransformerEmbedder
 from index.reindex import Reindexer
-from tests.conftest import REPO, SEEDS, LiveFactory
+from tests.conftest import REPO, SEEDS, LiveFactory, both_backends
 from tests.invariants import assert_consistent, corpus_articles
 
 POINTS = [
@@ -73,14 +73,37 @@ def scenario(
     return corpus, old, pristine
 
 
+@pytest.fixture(params=["embedded", "server"])
+def backend(request: pytest.FixtureRequest) -> str | None:
+    """The same protocol against embedded Chroma and against a `chroma run` server."""
+    return both_backends(request)
+
+
 @pytest.mark.parametrize(("step", "nth", "full"), POINTS, ids=[f"{s}-{n}{'-full' if f else ''}" for s, n, f in POINTS])
 def test_kill_9_mid_reindex_leaves_a_consistent_index_that_the_next_run_completes(
-    scenario: tuple[Path, Path, Path], tmp_path: Path, make_live: LiveFactory, step: str, nth: int, full: bool
+    scenario: tuple[Path, Path, Path],
+    tmp_path: Path,
+    make_live: LiveFactory,
+    backend: str | None,
+    step: str,
+    nth: int,
+    full: bool,
 ) -> None:
-    corpus, old, pristine = scenario
+    changed, old, pristine = scenario
     index_dir = tmp_path / "index"
-    shutil.copytree(pristine, index_dir)
-    command = [sys.executable, "-m", "tests.crash_runner", str(corpus), str(index_dir), step, str(nth)]
+    corpus = changed
+    extra: list[str] = []
+    if backend is None:
+        shutil.copytree(pristine, index_dir)
+    else:  # the pristine index, built in this test's own collections on the shared server
+        corpus = tmp_path / "corpus"
+        shutil.copytree(old, corpus)
+        first = make_live(index_dir)
+        Reindexer(first).run([corpus])
+        shutil.rmtree(corpus)
+        shutil.copytree(changed, corpus)
+        extra = ["--chroma-url", backend, "--collection", first.config.collection]
+    command = [sys.executable, "-m", "tests.crash_runner", str(corpus), str(index_dir), step, str(nth), *extra]
     if full:
         command.append("--full")
     run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
