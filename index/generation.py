@@ -66,31 +66,23 @@ class Generation:
 
     def add_passages(self, article: Article, passages: Sequence[Passage], vectors: Sequence[PassageVectors]) -> None:
         """Write (or overwrite) one article version's passages with their sentence vectors."""
-        base: dict[str, Any] = {"article_id": article.id, "version": article.version}
-        if article.date is not None:
-            base["date_num"] = date_number(article.date)
-        if article.source:
-            base["source"] = article.source
-        for first in range(0, len(passages), _BATCH):
-            batch = passages[first : first + _BATCH]
-            batch_vectors = vectors[first : first + _BATCH]
-            metas = [
-                {
-                    **base,
-                    "position": p.position,
-                    "start": p.start,
-                    "end": p.end,
-                    "text_hash": p.text_hash,
-                    "sentences": encode_sentences(v),
-                }
-                for p, v in zip(batch, batch_vectors, strict=True)
-            ]
+        self.add_many([(article, passages, vectors)])
+
+    def add_many(self, items: Sequence[tuple[Article, Sequence[Passage], Sequence[PassageVectors]]]) -> None:
+        """``add_passages`` for several articles, in requests of up to 1,000 passages."""
+        rows = [
+            (p, v, _passage_meta(article, p, v))
+            for article, passages, vectors in items
+            for p, v in zip(passages, vectors, strict=True)
+        ]
+        for first in range(0, len(rows), _BATCH):
+            batch = rows[first : first + _BATCH]
             with self._guard():
                 self._passages.upsert(
-                    ids=[p.id for p in batch],
-                    embeddings=np.stack([v.passage for v in batch_vectors]),
-                    documents=[p.text for p in batch],
-                    metadatas=metas,
+                    ids=[p.id for p, _, _ in batch],
+                    embeddings=np.stack([v.passage for _, v, _ in batch]),
+                    documents=[p.text for p, _, _ in batch],
+                    metadatas=[m for _, _, m in batch],
                 )
 
     def delete_passages(self, ids: Sequence[str]) -> None:
@@ -120,13 +112,19 @@ class Generation:
 
     def put_article(self, record: ArticleRecord) -> None:
         """Write an article's manifest record: the commit point of its update."""
-        with self._guard():
-            self._articles.upsert(
-                ids=[record.article.id],
-                embeddings=[_PLACEHOLDER],
-                documents=[record.article.text],
-                metadatas=[_article_meta(record)],
-            )
+        self.put_articles([record])
+
+    def put_articles(self, records: Sequence[ArticleRecord]) -> None:
+        """``put_article`` for several articles, in requests of up to 1,000."""
+        for first in range(0, len(records), _BATCH):
+            batch = records[first : first + _BATCH]
+            with self._guard():
+                self._articles.upsert(
+                    ids=[r.article.id for r in batch],
+                    embeddings=[_PLACEHOLDER] * len(batch),
+                    documents=[r.article.text for r in batch],
+                    metadatas=[_article_meta(r) for r in batch],
+                )
 
     def delete_article(self, article_id: str) -> None:
         """Remove an article from the manifest: the commit point of its removal."""
@@ -222,6 +220,22 @@ def _where(filters: Filters | None) -> dict[str, Any] | None:
     if filters.sources:
         clauses.append({"source": {"$in": list(filters.sources)}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _passage_meta(article: Article, passage: Passage, vectors: PassageVectors) -> dict[str, Any]:
+    meta: dict[str, Any] = {"article_id": article.id, "version": article.version}
+    if article.date is not None:
+        meta["date_num"] = date_number(article.date)
+    if article.source:
+        meta["source"] = article.source
+    meta.update(
+        position=passage.position,
+        start=passage.start,
+        end=passage.end,
+        text_hash=passage.text_hash,
+        sentences=encode_sentences(vectors),
+    )
+    return meta
 
 
 def _article_meta(record: ArticleRecord) -> dict[str, Any]:

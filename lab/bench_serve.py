@@ -1,7 +1,8 @@
 """The serving side of ``verbatim bench``: open an index, answer questions, report latency and RSS.
 
-Run as ``python -m lab.bench_serve INDEX_DIR`` with a JSON list of questions on stdin; prints
-one JSON object. A separate process, so its peak memory is that of serving alone.
+Run as ``python -m lab.bench_serve INDEX_DIR [CHROMA_URL COLLECTION]`` with a JSON list of
+questions on stdin; prints one JSON object. A separate process, so its peak memory is that of
+serving alone. With a Chroma server, the time to build this app's local replica is reported too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from qa.metrics import percentile
 
 def main() -> None:
     questions = json.loads(sys.stdin.read())
-    live = LiveIndex(IndexConfig(index_dir=Path(sys.argv[1])))
+    server = {"chroma_url": sys.argv[2], "collection": sys.argv[3]} if len(sys.argv) > 3 else {}
+    index_dir = Path(sys.argv[1])
+    live = LiveIndex(IndexConfig(index_dir=index_dir, **server))  # type: ignore[arg-type]
+    started = time.perf_counter()
+    live.refresh(force=True)  # attaches the replica; with a server and a new folder, builds it
+    startup = time.perf_counter() - started
     answerer = Answerer(live)
     answerer.warm_up()
     for question in questions[:5]:
@@ -38,6 +44,8 @@ def main() -> None:
         "ask_ms_p95": round(percentile(times, 95), 2),
         "ask_ms_max": round(max(times), 2),
         "serving_peak_rss_mb": round(peak_kb / 1024, 1),
+        "open_seconds": round(startup, 2),
+        "replica_mb": round(sum(f.stat().st_size for f in index_dir.glob("catalog-*")) / 2**20, 1),
     }
     print(json.dumps(result))
 

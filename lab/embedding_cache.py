@@ -71,6 +71,12 @@ class CachedEmbedder:
         self.encoded += len(missing)
         return [found[k] for k in keys]
 
+    def lookup(self, texts: Sequence[str]) -> list[PassageVectors] | None:
+        """The cached vectors of every text, or None if any is not cached (nothing is encoded)."""
+        keys = [self._key(t) for t in texts]
+        found = self._lookup(keys)
+        return [found[k] for k in keys] if all(k in found for k in keys) else None
+
     def close(self) -> None:
         """Close the cache file."""
         self._db.close()

@@ -71,12 +71,13 @@ def test_a_full_rebuild_whose_lease_is_taken_over_stops_before_switching(make_li
     live = make_live()
     Reindexer(live).run([corpus])
     before, before_token = live.generation.manifest(), live.state.token
-    assert live.lease is not None
+    lease = live.lease
+    assert lease is not None
     rival = StoreLease(live.store)
 
     def steal(step: str) -> None:
         if step == "built" and not rival.held:
-            live.store.update_lease(live.lease.epoch or 0, expires=0.0)  # this writer stalled too long
+            live.store.update_lease(lease.epoch or 0, expires=0.0)  # this writer stalled too long
             rival.acquire(timeout=0)
 
     path = corpus / "001_b0c10fa15994f385.txt"

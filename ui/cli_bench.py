@@ -173,3 +173,60 @@ def load_command(
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps({"machine": machine, "passages": passages, "results": results}, indent=2) + "\n")
+
+
+@bench_command.command("server")
+@click.option("--passages", type=click.IntRange(1000), default=1_000_000, show_default=True, help="Synthetic passages.")
+@click.option(
+    "--apps", "app_counts", default="1,4", show_default=True, callback=_counts, help="App processes started at once."
+)
+@click.option(
+    "--squad", "squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="SQuAD file for the questions (default as for `verbatim bench`).",
+)  # fmt: skip
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path(".verbatim-bench/size-100000/corpus/bench.jsonl"),
+    show_default=True,
+    help="The bench corpus whose cached vectors are copied (run `verbatim bench --sizes 100000` first).",
+)
+@click.option(
+    "--cache-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path(".verbatim-bench/embeddings.sqlite"),
+    show_default=True,
+    help="The bench's embedding cache, where the corpus's vectors are.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".verbatim-scale"),
+    show_default=True,
+    help="Where the server's data and the apps' folders go.",
+)
+@click.option(
+    "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results to this file."
+)
+@friendly_errors
+def server_command(
+    passages: int,
+    app_counts: list[int],
+    squad_file: Path | None,
+    corpus: Path,
+    cache_file: Path,
+    workdir: Path,
+    json_out: Path | None,
+) -> None:
+    """A Chroma server holding synthetic passages (perturbed copies of the bench's), with apps in front."""
+    from lab.server_scale import run
+
+    source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
+    if source is None:
+        raise click.UsageError("no SQuAD file found; pass --squad FILE")
+    machine = _machine()
+    click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}")
+    result = run(passages, app_counts, workdir.resolve(), source, corpus, cache_file, click.echo)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps({"machine": machine, **result}, indent=2) + "\n")

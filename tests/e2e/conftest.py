@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SEEDS, free_port
+from lab.chroma_server import free_port
+from tests.conftest import SEEDS
 
 TOKEN = "test-admin-token"
 

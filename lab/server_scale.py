@@ -1,0 +1,194 @@
+"""``verbatim bench server``: a Chroma server holding many passages, with app processes in front.
+
+Encoding a million passages takes about ten hours here, so the passages are **synthetic**:
+copies of the ``verbatim bench`` corpus's real passages (their text, their sentence vectors),
+each copy's passage vector perturbed by Gaussian noise (cosine about 0.95 to the original) so
+that the HNSW graph holds distinct points. The vectors come from the bench's embedding cache;
+nothing is encoded here except the questions.
+
+Measured: the time to fill the server; its memory and disk; the store's query latency (dense
+top-30, as an answer asks it); and for app processes started at once on empty index folders,
+each one's start-up (building its local replica from the server), replica size, memory, and
+answer latency.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.article import make_article
+from index.chunking import ChunkSettings, Passage, chunk
+from index.embedding import SentenceTransformerEmbedder
+from index.generation import ArticleRecord, Generation
+from index.store import ChromaStore, IndexSettings, StoreState
+from index.vectors import PassageVectors
+from lab.embedding_cache import CachedEmbedder
+from qa.metrics import percentile
+from qa.squad import load_squad
+
+NOISE = 0.0168  # per-dimension standard deviation: cosine about 0.95 to the original in 384 dimensions
+Echo = Callable[[str], None]
+Item = tuple[Any, tuple[Passage, ...], list[PassageVectors]]
+
+
+def synthetic(corpus: Path, cache: CachedEmbedder, passages: int, seed: int = 0) -> Iterator[Item]:
+    """Articles (copies of the corpus's) with their passages and perturbed vectors, up to ``passages``."""
+    records = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rng = np.random.default_rng(seed)
+    settings = ChunkSettings(150, 1)
+    made = 0
+    for copy in range(10**6):
+        for record in records:
+            article = make_article(id=f"syn{copy:03d}-{record['id']}", text=record["text"], title=record["title"])
+            pieces = chunk(article, settings)
+            cached = cache.lookup([p.text for p in pieces])
+            if cached is None:
+                continue  # a passage the bench never encoded: skip the article
+            vectors = [_perturbed(v, rng) if copy else v for v in cached]
+            yield article, pieces, vectors
+            made += len(pieces)
+            if made >= passages:
+                return
+
+
+def _perturbed(vectors: PassageVectors, rng: np.random.Generator) -> PassageVectors:
+    moved = vectors.passage + rng.normal(0.0, NOISE, vectors.passage.shape).astype(np.float32)
+    return PassageVectors((moved / np.linalg.norm(moved)).astype(np.float32), vectors.spans, vectors.sentences)
+
+
+def fill(store: ChromaStore, items: Iterator[Item], echo: Echo, model: str) -> tuple[Generation, int, float]:
+    """Write the items as one generation and make it active; return it, its passages and seconds."""
+    started = time.perf_counter()
+    generation = store.create_generation()
+    batch: list[Item] = []
+    written = 0
+    last = started
+    for item in items:
+        batch.append(item)
+        if sum(len(p) for _, p, _ in batch) >= 2000:
+            written += _write(generation, batch)
+            batch = []
+            if time.perf_counter() - last > 30:
+                last = time.perf_counter()
+                echo(f"  {written:,} passages in {last - started:.0f} s")
+    written += _write(generation, batch)
+    settings = IndexSettings(model=model, dimension=384, chunk_words=150, chunk_overlap=1)
+    store.set_state(StoreState(generation.token, 1, True, settings))
+    return generation, written, time.perf_counter() - started
+
+
+def _write(generation: Generation, batch: list[Item]) -> int:
+    if not batch:
+        return 0
+    generation.add_many(batch)
+    now = time.time()
+    generation.put_articles([ArticleRecord(a, len(p), now) for a, p, _ in batch])
+    return sum(len(p) for _, p, _ in batch)
+
+
+def query_latency(generation: Generation, vectors: list[Any], k: int = 30) -> dict[str, float]:
+    """Dense top-``k`` from the store, as one answer asks it (milliseconds)."""
+    for vector in vectors[:5]:
+        generation.query(vector, k)
+    times = []
+    for vector in vectors:
+        started = time.perf_counter()
+        generation.query(vector, k)
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "store_query_ms_p50": round(percentile(times, 50), 2),
+        "store_query_ms_p95": round(percentile(times, 95), 2),
+    }
+
+
+def apps(count: int, url: str, prefix: str, workdir: Path, questions: list[str]) -> list[dict[str, Any]]:
+    """``count`` app processes started at once on empty folders; each builds its replica, then answers."""
+    runs = []
+    for number in range(count):
+        folder = workdir / f"app-{number}"
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+        command = [sys.executable, "-m", "lab.bench_serve", str(folder), url, prefix]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        runs.append(process)
+    chosen = json.dumps(random.Random(3).sample(questions, 60))
+    results = []
+    for process in runs:
+        out, _ = process.communicate(chosen)
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def process_memory(pid: int) -> dict[str, float]:
+    """Current and peak resident memory of a process, MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = round(int(value.split()[0]) / 1024, 1)
+    return {"server_rss_mb": fields.get("VmRSS", 0.0), "server_peak_rss_mb": fields.get("VmHWM", 0.0)}
+
+
+def question_vectors(squad_file: Path, count: int) -> tuple[list[str], list[Any]]:
+    """SQuAD questions and their vectors (the only encoding this benchmark does)."""
+    questions = [q.question for q in load_squad(squad_file).questions]
+    chosen = random.Random(1).sample(questions, count)
+    embedder = SentenceTransformerEmbedder()
+    return questions, [embedder.embed_query(q) for q in chosen]
+
+
+def folder_mb(folder: Path) -> float:
+    """Size of everything under ``folder``."""
+    return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def run(
+    passages: int,
+    app_counts: list[int],
+    workdir: Path,
+    squad_file: Path,
+    corpus: Path,
+    cache_file: Path,
+    echo: Echo,
+) -> dict[str, Any]:
+    """Start a server in ``workdir``, fill it, measure it and the apps in front of it, stop it."""
+    from lab.chroma_server import free_port, start_chroma, stop_process
+
+    subprocess.run(["rm", "-rf", str(workdir / "chroma")], check=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    server = start_chroma(workdir / "chroma", port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        model = SentenceTransformerEmbedder()
+        cache = CachedEmbedder(model, cache_file)
+        store = ChromaStore(url=url, prefix="scale")
+        echo(f"filling {url} with {passages:,} synthetic passages from {corpus}")
+        generation, written, seconds = fill(store, synthetic(corpus, cache, passages), echo, model.name)
+        result: dict[str, Any] = {
+            "passages": written,
+            "synthetic": True,
+            "fill_seconds": round(seconds, 1),
+            "fill_passages_per_s": round(written / seconds, 1),
+            **process_memory(server.pid),
+            "server_disk_mb": folder_mb(workdir / "chroma"),
+        }
+        questions, vectors = question_vectors(squad_file, 200)
+        result.update(query_latency(generation, vectors))
+        echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))
+        for count in app_counts:
+            runs = apps(count, url, "scale", workdir, questions)
+            result[f"apps_{count}"] = runs
+            echo(f"  {count} app(s): " + json.dumps(runs))
+        result.update({f"after_apps_{k}": v for k, v in process_memory(server.pid).items()})
+        return result
+    finally:
+        stop_process(server)
