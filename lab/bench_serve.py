@@ -27,8 +27,12 @@ def main() -> None:
     started = time.perf_counter()
     live.refresh(force=True)  # attaches the replica; with a server and a new folder, builds it
     startup = time.perf_counter() - started
+    memory = {"rss_opened_mb": _rss_mb()}
     answerer = Answerer(live)
     answerer.warm_up()
+    memory["rss_models_mb"] = _rss_mb()
+    live.dense(live.embedder().embed_query("warm up"), 1)
+    memory["rss_vectors_mb"] = _rss_mb()
     for question in questions[:5]:
         answerer.ask(question)
     times = []
@@ -36,6 +40,7 @@ def main() -> None:
         started = time.perf_counter()
         answerer.ask(question)
         times.append((time.perf_counter() - started) * 1000)
+    memory["rss_after_asks_mb"] = _rss_mb()
     live.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result = {
@@ -45,9 +50,18 @@ def main() -> None:
         "ask_ms_max": round(max(times), 2),
         "serving_peak_rss_mb": round(peak_kb / 1024, 1),
         "open_seconds": round(startup, 2),
+        **memory,
         "replica_mb": round(sum(f.stat().st_size for f in index_dir.glob("catalog-*")) / 2**20, 1),
     }
     print(json.dumps(result))
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux), MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 if __name__ == "__main__":
