@@ -1,0 +1,51 @@
+"""The benchmark's own parts: the embedding cache, and a tiny `verbatim bench` run end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from index.embedding import SentenceTransformerEmbedder
+from lab.embedding_cache import CachedEmbedder
+from tests.conftest import REPO
+
+TEXTS = [
+    "Blinken met Abbas in Ramallah. They discussed aid to Gaza.",
+    "The summit ended without an agreement. Talks resume next week.",
+]
+
+
+def test_a_second_run_reads_the_vectors_back_instead_of_encoding(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    first = CachedEmbedder(embedder, tmp_path / "cache.sqlite")
+    encoded = first.embed_passages(TEXTS)
+    first.close()
+    again = CachedEmbedder(embedder, tmp_path / "cache.sqlite")
+    read = again.embed_passages([*TEXTS, "A passage never seen before."])
+    assert (first.encoded, again.hits, again.encoded) == (2, 2, 1)
+    for old, new in zip(encoded, read, strict=False):
+        assert np.array_equal(old.passage, new.passage) and old.spans == new.spans
+        assert np.allclose(old.sentences, new.sentences, atol=1e-3)
+    assert again.lookup(TEXTS) is not None and again.lookup(["not cached"]) is None
+
+
+def test_bench_runs_end_to_end_and_a_rerun_encodes_nothing(tmp_path: Path) -> None:
+    squad = REPO / "tests" / "data" / "squad-slice.json"
+    args = ["bench", "--sizes", "30", "--questions", "10", "--squad", str(squad), "--workdir", str(tmp_path)]
+    runs = []
+    for number in range(2):  # two processes, as a user reruns it (Chroma keeps one client per path and process)
+        out = tmp_path / f"run{number}.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "ui.cli", *args, "--json", str(out)], cwd=REPO, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        runs.append(json.loads(out.read_text())["results"][0])
+    assert runs[0]["passages_encoded"] == runs[0]["passages"] > 0
+    assert runs[1]["passages_encoded"] == 0 and runs[1]["pipeline_vs_raw"] is None
+    assert runs[1]["passages"] == runs[0]["passages"]
+    assert runs[1]["serving_peak_rss_mb"] > runs[1]["rss_opened_mb"] > 0
