@@ -53,7 +53,7 @@ class StoreLease:
             leases = self._store.leases()
             latest = max(leases, default=0)
             holder = leases.get(latest)
-            if holder is None or holder.get("released") or float(str(holder.get("expires", 0))) < time.time():
+            if holder is None or holder.get("released") or _lapsed(holder):
                 claimed = self._store.claim_lease(latest + 1, self._token, time.time() + self._ttl)
                 if claimed is not None and claimed.get("owner") == self._token:
                     self.epoch = latest + 1
@@ -66,7 +66,7 @@ class StoreLease:
                     "try again when it has finished"
                 )
             if on_wait is not None and not told:
-                on_wait({"pid": holder.get("owner"), "purpose": "a reindex on another machine"})
+                on_wait({"pid": holder.get("owner"), "purpose": "a reindex (on this or another machine)"})
                 told = True
             time.sleep(1.0)
 
@@ -98,3 +98,20 @@ class StoreLease:
             if max(leases, default=0) == self.epoch:
                 self._store.update_lease(self.epoch, time.time(), released=True)
         self.epoch = None
+
+
+def _lapsed(holder: dict[str, object]) -> bool:
+    """Expired, or held by a process of this machine that no longer exists (killed mid-reindex)."""
+    if float(str(holder.get("expires", 0))) < time.time():
+        return True
+    host, _, rest = str(holder.get("owner", "")).partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False

@@ -89,3 +89,29 @@ def test_a_full_rebuild_whose_lease_is_taken_over_stops_before_switching(make_li
     fresh = make_live(live.config.index_dir.parent / "other")
     fresh.refresh(force=True)
     assert {i: e.checksum for i, e in fresh.generation.manifest().items()} == {i: e.checksum for i, e in before.items()}
+
+
+def test_a_lease_left_by_a_killed_process_of_this_machine_does_not_make_the_next_writer_wait(
+    chroma_server: str,
+) -> None:
+    import socket
+    import subprocess
+    import time
+
+    store = ChromaStore(url=chroma_server, prefix=f"k{uuid.uuid4().hex[:10]}")
+    dead = subprocess.Popen(["sleep", "0"])  # a process that has exited
+    dead.wait()
+    store.claim_lease(1, f"{socket.gethostname()}:{dead.pid}:abcd", time.time() + 600)
+    store.claim_lease(2, "another-machine:1:abcd", time.time() - 1)  # expired
+    lease = StoreLease(store)
+    lease.acquire(timeout=0)
+    assert lease.epoch == 3
+    lease.release()
+    alive = subprocess.Popen(["sleep", "30"])
+    try:
+        store.claim_lease(4, f"{socket.gethostname()}:{alive.pid}:live", time.time() + 600)
+        with pytest.raises(IndexBusyError):
+            StoreLease(store).acquire(timeout=0)  # a live writer on this machine is waited for
+    finally:
+        alive.kill()
+        alive.wait()
