@@ -45,7 +45,7 @@ def _entry(entry: dict[str, object]) -> FeedEntry:
     title = " ".join(str(entry.get("title") or "").split())
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     written = entry.get("published") or entry.get("updated")
-    date = dt.date(*stamp[:3]) if isinstance(stamp, tuple) else None  # type: ignore[misc]
+    date = dt.date(*stamp[:3]) if isinstance(stamp, tuple) else None
     return FeedEntry(link, title, date, None if date or not written else str(written))
 
 

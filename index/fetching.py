@@ -74,12 +74,12 @@ def blocked_reason(address: str) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     for test, name in (
+        (ip.is_unspecified, "unspecified"),
         (ip.is_loopback, "loopback"),
-        (ip.is_private, "private"),
         (ip.is_link_local, "link-local"),
         (ip.is_multicast, "multicast"),
-        (ip.is_unspecified, "unspecified"),
         (ip.is_reserved, "reserved"),
+        (ip.is_private, "private"),
         (not ip.is_global, "non-public"),
     ):
         if test:
@@ -150,9 +150,7 @@ class Fetcher:
         netloc = urlsplit(url).netloc.rsplit("@", 1)[-1]
         extensions = {"sni_hostname": host} if target.scheme == "https" else {}
         started = time.monotonic()
-        with self._http().stream(
-            "GET", target, headers={**headers, "Host": netloc}, extensions=extensions
-        ) as response:
+        with self._http().stream("GET", target, headers={**headers, "Host": netloc}, extensions=extensions) as response:
             if response.status_code in _REDIRECTS and response.headers.get("location"):
                 return response.headers["location"]
             if response.status_code == 304:
@@ -238,7 +236,7 @@ class Fetcher:
         except FetchError as exc:
             status = str(exc).split()[1] if str(exc).startswith("HTTP ") else ""
             if status in ("401", "403"):
-                parser.disallow_all = True
+                parser.parse(["User-agent: *", "Disallow: /"])
             elif not status.startswith("4"):
                 raise FetchError(f"{origin}/robots.txt could not be read ({exc}); try again later") from None
             else:

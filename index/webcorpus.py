@@ -73,6 +73,15 @@ class FetchReport:
             for status in ("fetched", "not_modified", "failed")
         }
 
+    def merge(self, index_report: dict[str, object]) -> dict[str, object]:
+        """The whole report: the reindex's keys, these three, and both halves' problems."""
+        problems = list(index_report.get("problems") or [])  # type: ignore[call-overload]
+        problems += [{"path": p.path, "line": p.line, "level": p.level, "message": p.message} for p in self.problems]
+        merged = {**index_report, **self.as_json(), "problems": problems}
+        if self.deleted:
+            merged["deleted"] = list(self.deleted)
+        return merged
+
 
 class WebCorpus:
     """Subscriptions and fetched pages of one corpus folder. Not thread-safe: callers serialise.
@@ -103,6 +112,12 @@ class WebCorpus:
     def feeds(self) -> list[FeedRow]:
         """The subscriptions and their state."""
         return self.state.feeds() if (self.folder / ".subscriptions.sqlite").exists() else []
+
+    def has_sources(self) -> bool:
+        """Whether a poll has anything to fetch."""
+        if not (self.folder / ".subscriptions.sqlite").exists():
+            return False
+        return bool(self.state.feeds() or self.state.direct_pages())
 
     def add(self, urls: list[str], kind: str = "page") -> FetchReport:
         """Fetch pages (``kind`` "page"), subscribe to a feed ("feed"), or tell which by fetching ("auto")."""
@@ -252,9 +267,7 @@ class _Run:
         date = fields.date or (entry.date if entry else entry_date)
         self._date_problems(url, fields, entry, date)
         _write_if_changed(self.web.folder / file, _article_file(fields, canonical, date))
-        self.state.page_fetched(
-            PageRow(url, file, canonical, response.etag, response.last_modified, body_hash, direct)
-        )
+        self.state.page_fetched(PageRow(url, file, canonical, response.etag, response.last_modified, body_hash, direct))
         return Outcome(url, "page", "fetched", article_id=self.web.article_id(file))
 
     def _date_problems(self, url: str, fields: Fields, entry: FeedEntry | None, date: dt.date | None) -> None:

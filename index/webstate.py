@@ -8,6 +8,7 @@ fetches everything once more and finds the same files.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 import time
@@ -39,6 +40,22 @@ class FeedRow:
     last_modified: str | None
     error: str | None
     articles: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        """``feeds list --json`` and ``GET /api/feeds``: times as ISO 8601 (UTC)."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "added": _iso(self.added),
+            "last_fetch": _iso(self.last_fetch),
+            "last_success": _iso(self.last_success),
+            "articles": self.articles,
+            "error": self.error,
+        }
+
+
+def _iso(stamp: float | None) -> str | None:
+    return None if stamp is None else dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +154,10 @@ class WebState:
         rows = self._rows(
             "SELECT url, file, canonical, etag, last_modified, body_hash, direct FROM pages WHERE url = ?", url
         )
-        return PageRow(*rows[0][:6], bool(rows[0][6])) if rows else None  # type: ignore[arg-type]
+        if not rows:
+            return None
+        text = [None if v is None else str(v) for v in rows[0][1:6]]
+        return PageRow(str(rows[0][0]), text[0], text[1], text[2], text[3], text[4], bool(rows[0][6]))
 
     def file_of_canonical(self, canonical: str) -> str | None:
         """The file an earlier fetch wrote for this canonical URL (another link to the same article)."""

@@ -126,10 +126,9 @@ def _chunks(route: Route) -> Iterator[bytes]:
 
 def rss(title: str, items: list[dict[str, str]]) -> str:
     """An RSS 2.0 document; each item's keys become its elements (``link``, ``title``, ``pubDate``)."""
-    body = "".join(
-        "<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>" for item in items
-    )
-    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>{body}</channel></rss>'
+    body = "".join("<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>" for item in items)
+    channel = f"<channel><title>{title}</title>{body}</channel>"
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">{channel}</rss>'
 
 
 def atom(title: str, entries: list[tuple[str, str, str]]) -> str:
