@@ -31,6 +31,7 @@ from index.sources import decode
 from index.webstate import FeedRow, PageRow, WebState
 
 WEB_FOLDER = "web"
+_MIN_WORDS = 8
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -185,6 +186,9 @@ class _Run:
         self.outcomes.append(Outcome(url, kind, "failed", reason))
 
     def subscribe(self, url: str, response: Response) -> None:
+        if response.content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml"):
+            self.fail(url, "feed", "is an HTML page, not an RSS or Atom feed; to add it as an article, add it as a page")
+            return
         try:
             feed = parse_feed(response.body, response.url)
         except ValueError as exc:
@@ -288,7 +292,10 @@ def _extract(body: bytes, url: str, content_type: str) -> Fields:
         text = body.decode(charset.group(1)) if charset else decode(body)[0]
     except (LookupError, UnicodeDecodeError):
         text = decode(body)[0]
-    return parse_html(text, url=url)
+    fields = parse_html(text, url=url)
+    if len(fields.text.split()) < _MIN_WORDS:  # a menu or a sign-in box, left when nothing else is
+        raise ValueError(f"no article text found in this HTML page (only “{fields.text[:60]}”); is it an article?")
+    return fields
 
 
 def _file_name(canonical: str) -> str:

@@ -15,13 +15,6 @@ LOCAL = frozenset({"127.0.0.1"})  # the test site's own address, and no other
 
 
 @pytest.fixture
-def site() -> Iterator[Site]:
-    running = Site().start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
     client = Fetcher(FetchSettings(trusted_addresses=LOCAL, timeout=1.0, host_delay=0.0))
     yield client
