@@ -187,7 +187,7 @@ class _Run:
 
     def subscribe(self, url: str, response: Response) -> None:
         if response.content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml"):
-            self.fail(url, "feed", "is an HTML page, not an RSS or Atom feed; to add it as an article, add it as a page")
+            self.fail(url, "feed", "is an HTML page, not an RSS or Atom feed; add it as an article page instead")
             return
         try:
             feed = parse_feed(response.body, response.url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,11 @@ def test_a_feed_is_indexed_then_polled_politely_and_a_correction_replaces_the_ol
     assert (urls(first, "fetched"), first["failed"], first["problems"]) == ([feed, harbour, council], [], [])
     ids = [entry["article_id"] for entry in first["fetched"][1:]]
     assert sorted(first["added"]) == sorted(ids)
-    assert ids[0].startswith("web/gazette.example/harbour-") and ids[1].startswith(f"web/127.0.0.1_{site.port}/library-")
+    assert ids[0].startswith("web/gazette.example/harbour-")
+    assert ids[1].startswith(f"web/127.0.0.1_{site.port}/library-")
     shown = service.article(ids[0])
-    assert (shown["title"], shown["date"], shown["source"]) == ("Harbour repairs approved", "2024-03-05", "Harbour Gazette")
+    assert (shown["title"], shown["date"]) == ("Harbour repairs approved", "2024-03-05")
+    assert shown["source"] == "Harbour Gazette"
     assert shown["url"] == "https://gazette.example/harbour" and service.article(ids[1])["url"] == council
     assert shown["text"] == "\n\n".join(HARBOUR) and not any(b in shown["text"] for b in BOILERPLATE)
     answer = service.ask("How much will the harbour repairs cost?")
@@ -78,9 +81,10 @@ def test_a_feed_is_indexed_then_polled_politely_and_a_correction_replaces_the_ol
 
     site.page("/2024/03/harbour.html", article("Harbour repairs approved", [HARBOUR[0], CORRECTED, HARBOUR[2]],
               date="2024-03-05", canonical="https://gazette.example/harbour"))  # fmt: skip
-    late = site.page("/2024/03/ferry.html", article("Night ferry returns", [
-        "The night ferry to the islands returns on Friday after a two-year pause, the operator announced."]))  # fmt: skip
-    site.feed("/news.rss", rss("Harbour Gazette", [{"title": "Ferry", "link": late}, {"title": "Harbour", "link": harbour}]))
+    ferry = ["The night ferry to the islands returns on Friday after a two-year pause, the operator announced."]
+    late = site.page("/2024/03/ferry.html", article("Night ferry returns", ferry))
+    items = [{"title": "Ferry", "link": late}, {"title": "Harbour", "link": harbour}]
+    site.feed("/news.rss", rss("Harbour Gazette", items))
     changed = service.poll()
     assert (changed["updated"], changed["removed"], changed["failed"]) == ([ids[0]], [], [])
     assert len(changed["added"]) == 1 and urls(changed, "fetched") == [feed, late, harbour]
@@ -154,7 +158,7 @@ def test_a_broken_feed_keeps_its_subscription_and_is_retried(service: Service, s
     assert urls(broken, "failed") == [feed] and broken["failed"][0]["reason"].startswith("is not an RSS or Atom feed")
     assert sorted(broken["unchanged"]) == sorted(kept) and broken["removed"] == []
     listed = service.feeds()[0]
-    assert listed["error"].startswith("is not an RSS or Atom feed") and listed["articles"] == 2
+    assert str(listed["error"]).startswith("is not an RSS or Atom feed") and listed["articles"] == 2
     site.routes["/news.rss"] = Route(b"down", 500)
     assert service.poll()["failed"][0]["reason"] == "HTTP 500 Internal Server Error"
     site.routes["/news.rss"] = good
@@ -165,7 +169,7 @@ def test_a_broken_feed_keeps_its_subscription_and_is_retried(service: Service, s
 def test_adding_something_that_is_not_a_feed_subscribes_to_nothing(service: Service, site: Site) -> None:
     page = site.page("/library.html", article("Library opens later", COUNCIL))
     report = service.add_urls([page], "feed")
-    reason = "is an HTML page, not an RSS or Atom feed; to add it as an article, add it as a page"
+    reason = "is an HTML page, not an RSS or Atom feed; add it as an article page instead"
     assert report["failed"] == [{"url": page, "kind": "feed", "reason": reason}]
     assert service.feeds() == [] and report["added"] == []
 
@@ -184,3 +188,47 @@ def test_removing_a_feed_keeps_its_articles_unless_asked(service: Service, site:
     assert gone["removed"] == [ids[1]] == gone["deleted"]
     assert service.articles() == []
     assert_consistent(service.live, corpus_articles(service.corpus))
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from ui.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_command_line_subscribes_lists_polls_adds_and_removes(site: Site, tmp_path: Path) -> None:
+    feed, harbour, council = gazette(site)
+    corpus, index_dir = tmp_path / "corpus", str(tmp_path / "ix")
+    corpus.mkdir()
+    where = ["--index-dir", index_dir, "--corpus", str(corpus)]
+    code, _, err = cli("feeds", "add", feed, *where)
+    assert code == 1 and "leads to 127.0.0.1, a loopback address" in err and "--allow-private-urls" in err
+    assert not (corpus / "web").exists() or list((corpus / "web").rglob("*.txt")) == []
+    code, out, err = cli("feeds", "add", feed, *where, "--allow-private-urls", "--json")
+    report = json.loads(out)
+    assert code == 0, err
+    assert {"added", "updated", "unchanged", "removed", "passages_embedded", "passages_reused", "seconds",
+            "problems", "fetched", "not_modified", "failed"} <= set(report)  # fmt: skip
+    assert len(report["added"]) == 2 and urls(report, "fetched") == [feed, harbour, council]
+    code, out, _ = cli("feeds", "list", "--index-dir", index_dir)  # the corpus: the one the index was built from
+    assert code == 0 and "Harbour Gazette" in out and feed in out and "2 articles" in out
+    code, out, _ = cli("feeds", "poll", *where, "--allow-private-urls", "--json")
+    polled = json.loads(out)
+    assert (code, polled["added"], polled["updated"], polled["fetched"]) == (0, [], [], [])
+    direct = site.page("/ferry.html", article("Ferry", ["The night ferry returns on Friday after a long pause."]))
+    code, out, err = cli("add", direct, site.url + "/nothing-here", *where, "--allow-private-urls")
+    assert code == 1 and "added          1" in out and f"failed: {site.url}/nothing-here: HTTP 404 Not Found" in err
+    code, out, _ = cli("feeds", "remove", feed, *where, "--delete-articles")
+    assert code == 0 and "Unsubscribed from" in out and "deleted 2 articles" in out and "removed        2" in out
+    code, out, _ = cli("feeds", "list", *where, "--json")
+    assert json.loads(out) == {"feeds": []}
+    code, out, err = cli("feeds", "remove", feed, *where)
+    assert code == 2 and f"no subscription to {feed}" in err
+
+
+def test_without_a_corpus_the_command_line_asks_for_one(tmp_path: Path) -> None:
+    code, _, err = cli("feeds", "list", "--index-dir", str(tmp_path / "ix"))
+    assert code == 2 and "Name it with --corpus" in err
