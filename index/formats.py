@@ -131,13 +131,19 @@ def _markdown_inline(text: str) -> str:
     return text
 
 
-def parse_html(raw: str) -> Fields:
-    """Extract title, main text, date and address from an HTML page with trafilatura."""
+def parse_html(raw: str, url: str | None = None) -> Fields:
+    """Extract title, main text, date and address from an HTML page with trafilatura.
+
+    ``url`` is where a fetched page came from: the address when it names no canonical one, and
+    its date is then read only from the page's metadata (a copyright year is not a date).
+    """
     import trafilatura  # heavy-ish (lxml); only paid when an HTML file is read
 
+    dates = {"extensive_search": False, "original_date": True} if url else None
     doc = trafilatura.bare_extraction(
-        raw, with_metadata=True, include_comments=False, include_tables=True, favor_precision=True
-    )
+        raw, url=url, with_metadata=True, include_comments=False, include_tables=True, favor_precision=True,
+        date_extraction_params=dates,
+    )  # fmt: skip
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if not text:
         raise ValueError("no article text found in this HTML page; is it an article?")

@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +15,9 @@ from index.config import IndexConfig
 from index.embedding import SentenceTransformerEmbedder
 from index.live import LiveIndex
 from lab.chroma_server import free_port, start_chroma, stop_process
+
+if TYPE_CHECKING:
+    from tests.site import Site
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -89,3 +93,13 @@ def seeds_live(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTrans
     Reindexer(live).run([SEEDS])
     yield live
     live.close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """A small news site on 127.0.0.1 (tests/site.py) for the fetching tests."""
+    from tests.site import Site
+
+    running = Site().start()
+    yield running
+    running.stop()

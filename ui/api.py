@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from index.errors import EmptyIndexError, StoreUnavailableError, UnknownArticleError, VerbatimIndexError
 from index.uploads import UploadError
+from index.webcorpus import UnknownFeedError
 from qa.query import QuestionError, Turn
 from ui.service import AdminError, BusyError, Service
 
@@ -40,11 +41,29 @@ class AskRequest(BaseModel):
     )
 
 
+class FeedRequest(BaseModel):
+    """``POST /api/feeds``: a feed to subscribe to, or article pages to add."""
+
+    url: str | None = Field(default=None, max_length=2000, description="One URL (a feed or an article page).")
+    urls: list[str] = Field(default_factory=list, max_length=100, description="Several URLs.")
+    kind: Literal["auto", "feed", "page"] = Field(
+        default="auto", description="What the URLs are; 'auto' fetches each and tells a feed from a page."
+    )
+
+    def all_urls(self) -> list[str]:
+        """``url`` and ``urls`` together; an error if there is none."""
+        urls = [u.strip() for u in ([self.url] if self.url else []) + self.urls if u.strip()]
+        if not urls:
+            raise UploadError("Give the URL of a feed or an article page (http or https).")
+        return urls
+
+
 _ERRORS: tuple[tuple[type[Exception], int], ...] = (
     (QuestionError, 400),
     (UploadError, 400),
     (AdminError, 401),
     (UnknownArticleError, 404),
+    (UnknownFeedError, 404),
     (EmptyIndexError, 409),
     (BusyError, 503),
     (StoreUnavailableError, 503),
@@ -128,6 +147,31 @@ def router(service: Service) -> APIRouter:
             return await run_in_threadpool(service.reindex)
         threading.Thread(target=_quietly, args=(service,), daemon=True, name="reindex").start()
         return JSONResponse({"status": "started", "poll": "/api/status"}, status_code=202)
+
+    @api.get("/api/feeds", tags=["feeds"], summary="The subscriptions: title, URL, last fetch, articles, last error")
+    async def feeds() -> dict[str, Any]:
+        return {"feeds": await run_in_threadpool(service.feeds)}
+
+    @api.post(
+        "/api/feeds", tags=["feeds"], summary="Subscribe to a feed or add article pages, then reindex",
+        dependencies=[Depends(admin)],
+    )  # fmt: skip
+    async def add_feed(request: FeedRequest) -> dict[str, Any]:
+        return await run_in_threadpool(service.add_urls, request.all_urls(), request.kind)
+
+    @api.delete("/api/feeds", tags=["feeds"], summary="Unsubscribe from a feed", dependencies=[Depends(admin)])
+    async def remove_feed(
+        url: Annotated[str, Query(max_length=2000, description="The feed's URL, as listed.")],
+        delete_articles: Annotated[bool, Query(description="Also delete the articles only this feed brought.")] = False,
+    ) -> dict[str, Any]:
+        return await run_in_threadpool(service.remove_feed, url, delete_articles)
+
+    @api.post(
+        "/api/feeds/poll", tags=["feeds"], summary="Fetch every subscription now, then reindex",
+        dependencies=[Depends(admin)],
+    )  # fmt: skip
+    async def poll() -> dict[str, Any]:
+        return await run_in_threadpool(service.poll)
 
     @api.get("/healthz", tags=["health"], summary="Liveness")
     async def healthz() -> dict[str, str]:

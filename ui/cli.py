@@ -7,6 +7,7 @@ import click
 from ui.cli_ask import ask_command, show_command
 from ui.cli_bench import bench_command
 from ui.cli_eval import eval_group
+from ui.cli_feeds import add_command, feeds_group
 from ui.cli_index import index_command, status_command
 from ui.cli_serve import serve_command
 from ui.cli_train import train_group
@@ -22,6 +23,8 @@ main.add_command(index_command)
 main.add_command(status_command)
 main.add_command(ask_command)
 main.add_command(show_command)
+main.add_command(add_command)
+main.add_command(feeds_group)
 main.add_command(eval_group)
 main.add_command(bench_command)
 main.add_command(serve_command)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from index.errors import StoreUnavailableError
+from index.fetching import FetchSettings
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.answering import AnswerSettings
@@ -47,6 +48,21 @@ def _watch(service: Service, corpus: Path, stop: threading.Event) -> None:
         click.echo(f"{len(files)} file(s) changed: {counts or 'no article changed'} ({report['seconds']:.1f} s)")
 
     watch_paths([corpus], changed, stop)
+
+
+def _poll(service: Service, minutes: float, stop: threading.Event) -> None:
+    """Fetch the subscriptions every ``minutes``; each poll ends in one (incremental) reindex."""
+    while not stop.wait(minutes * 60):
+        if not service.web.has_sources():
+            continue
+        try:
+            report = service.poll()
+        except Exception as exc:  # the job keeps a reindex error for the status panel
+            click.echo(f"polling the feeds failed: {exc}", err=True)
+            continue
+        counts = ", ".join(f"{len(report[k])} {k}" for k in ("added", "updated", "failed") if report[k])
+        if counts:
+            click.echo(f"Polled the feeds: {counts} ({report['seconds']:.1f} s)")
 
 
 def is_loopback(host: str) -> bool:
@@ -112,6 +128,15 @@ def is_loopback(host: str) -> bool:
     help="Seconds a question may take.",
 )
 @click.option("--watch", is_flag=True, help="Reindex whenever files in CORPUS change (within about two seconds).")
+@click.option(
+    "--poll-minutes", type=click.FloatRange(0), default=30.0, show_default=True,
+    envvar="VERBATIM_POLL_MINUTES", show_envvar=True,
+    help="Fetch the feed subscriptions (and pages added by URL) this often; 0 turns polling off.",
+)  # fmt: skip
+@click.option(
+    "--allow-private-urls", is_flag=True, envvar="VERBATIM_ALLOW_PRIVATE_URLS", show_envvar=True,
+    help="Allow feed and page URLs that lead to loopback, private or link-local addresses.",
+)  # fmt: skip
 @threshold_option
 @friendly_errors
 def serve_command(
@@ -123,6 +148,8 @@ def serve_command(
     queue_size: int,
     timeout: float,
     watch: bool,
+    poll_minutes: float,
+    allow_private_urls: bool,
     threshold: float | None,
     **params: Any,
 ) -> None:
@@ -162,6 +189,7 @@ def serve_command(
             queue_size,
             timeout,
             answer_settings=AnswerSettings(threshold=threshold),
+            fetch_settings=FetchSettings(allow_private=allow_private_urls),
         )
         service.warm_up()
         click.echo(f"  {service.answerer.reader.status()}")
@@ -169,6 +197,8 @@ def serve_command(
         stop = threading.Event()
         if watch:
             threading.Thread(target=_watch, args=(service, corpus, stop), daemon=True, name="watch").start()
+        if poll_minutes > 0:
+            threading.Thread(target=_poll, args=(service, poll_minutes, stop), daemon=True, name="poll").start()
         app = build_app(service)
         click.echo(f"Verbatim is running at {url}  (JSON API at {url}/docs; Ctrl-C to stop)")
         # Open browser connections must not keep Ctrl-C (or SIGTERM) from stopping the server.

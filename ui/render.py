@@ -217,3 +217,30 @@ def header(status: dict[str, Any]) -> str:
         "<div><h1>Verbatim</h1><p>Answers quoted word for word from your articles</p></div></div>"
         f"<span class='vb-pill'>{esc(pill)}</span></header>{warning}"
     )
+
+
+def feeds_table(feeds: Sequence[dict[str, Any]]) -> str:
+    """The subscriptions and their state; every fetched value is shown as text."""
+    if not feeds:
+        return "<p class='vb-empty'>No feed subscriptions yet.</p>"
+    rows = "".join(
+        f"<tr><td><span class='vb-title'>{esc(f['title'] or f['url'])}</span><br><code>{esc(f['url'])}</code></td>"
+        f"<td>{esc((f['last_fetch'] or 'never').replace('T', ' ')[:16])}</td><td>{f['articles']}</td>"
+        f"<td class='vb-feed-state'>{esc(f['error']) if f['error'] else 'ok'}</td></tr>"
+        for f in feeds
+    )
+    return (
+        "<div class='vb-status vb-feeds'><h4>Subscriptions</h4><table><tr><th>Feed</th><th>Last fetch (UTC)</th>"
+        f"<th>Articles</th><th>State</th></tr>{rows}</table></div>"
+    )
+
+
+def fetch_message(outcome: dict[str, Any]) -> str:
+    """What adding or polling URLs did, in a sentence or two (plain text)."""
+    pages = [f for f in outcome["fetched"] if f["kind"] == "page"]
+    feeds = [f for f in outcome["fetched"] if f["kind"] == "feed"]
+    parts = [f"Fetched {len(feeds)} feed(s) and {len(pages)} page(s); {len(outcome['not_modified'])} not modified"]
+    parts += [f"Failed: {f['url']}: {f['reason']}" for f in outcome["failed"]]
+    counts = ", ".join(f"{len(outcome[k])} {k}" for k in ("added", "updated", "removed") if outcome[k])
+    parts.append(f"Reindexed: {counts or 'no changes'} ({outcome['seconds']:.1f} s)")
+    return ". ".join(parts) + "."

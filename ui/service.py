@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import UnknownArticleError
+from index.fetching import Fetcher, FetchSettings
 from index.filters import Filters
 from index.generation import ArticleRecord
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from index.uploads import Saved, UploadError, delete_article_file, save_upload
+from index.webcorpus import FetchReport, WebCorpus
 from qa.answering import Answer, Answerer, AnswerSettings
 from qa.query import Turn
 from ui.examples import SOURCE_ARTICLES, example_questions
@@ -77,6 +79,7 @@ class Service:
         timeout: seconds a question may take before the user is told to try again.
         max_upload_mb: largest file accepted by an upload.
         answer_settings: threshold and sizes of the answerer.
+        fetch_settings: how feeds and pages are fetched (safety, politeness).
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class Service:
         timeout: float = 30.0,
         max_upload_mb: float = 10.0,
         answer_settings: AnswerSettings | None = None,
+        fetch_settings: FetchSettings | None = None,
     ) -> None:
         self.live = live
         self.corpus = corpus.resolve()
@@ -101,6 +105,8 @@ class Service:
         self._job = Job()
         self._job_lock = threading.Lock()
         self._examples: tuple[int, list[str]] | None = None
+        self.web = WebCorpus(self.corpus, Fetcher(fetch_settings))
+        self._web_lock = threading.Lock()  # one add, poll or removal at a time; each ends in a reindex
 
     # --- answering -------------------------------------------------------------------------
 
@@ -197,6 +203,7 @@ class Service:
                 "error": job.error,
             },
             "last_reindex": job.report or status.last_report,
+            "feeds": self.feeds(),
         }
 
     def examples(self, count: int = 4) -> list[str]:
@@ -261,6 +268,30 @@ class Service:
         message = delete_article_file(self.corpus, record.article.path, article_id)
         return {"deleted": article_id, "message": message, "report": self.reindex()}
 
+    # --- the web ---------------------------------------------------------------------------
+
+    def feeds(self) -> list[dict[str, object]]:
+        """The subscriptions and their state."""
+        return [feed.as_json() for feed in self.web.feeds()]
+
+    def add_urls(self, urls: Sequence[str], kind: str = "auto") -> dict[str, Any]:
+        """Fetch pages or subscribe to feeds ("auto": whichever the URL is), then reindex."""
+        with self._web_lock:
+            return self.web.add(list(urls), kind).merge(self.reindex())
+
+    def poll(self) -> dict[str, Any]:
+        """Fetch every subscription now, then reindex."""
+        with self._web_lock:
+            return self.web.poll().merge(self.reindex())
+
+    def remove_feed(self, url: str, delete_articles: bool = False) -> dict[str, Any]:
+        """Unsubscribe (and delete the feed's articles if asked), then reindex."""
+        with self._web_lock:
+            removed: FetchReport = self.web.remove(url, delete_articles)
+            return {"unsubscribed": url, **removed.merge(self.reindex())}
+
     def close(self) -> None:
         """Stop the worker threads."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.web.close()
+        self.web.fetcher.close()

@@ -105,7 +105,7 @@ def build_blocks(service: Service) -> Any:
             # a question asked before the page finished loading keeps its answer
             render.header(status), gr.update() if turns else render.conversation([], examples), *buttons,
             gr.update(choices=service.sources()), render.status_panel(status),
-            _article_list(""), gr.update(choices=_delete_choices()),
+            _article_list(""), gr.update(choices=_delete_choices()), render.feeds_table(status["feeds"]),
         )  # fmt: skip
 
     def _article_list(search: str) -> str:
@@ -115,12 +115,17 @@ def build_blocks(service: Service) -> Any:
     def _delete_choices() -> list[tuple[str, str]]:
         return [(f"{r['title']} ({r['id']})", r["id"]) for r in service.articles()]
 
-    def refresh() -> tuple[str, str]:
+    def refresh() -> tuple[str, str, str]:
         status = service.status()
-        return render.header(status), render.status_panel(status)
+        return render.header(status), render.status_panel(status), render.feeds_table(status["feeds"])
 
     def index_change(
-        action: str, token: str, files: list[str] | None, article_id: str | None, progress: Any = None
+        action: str,
+        token: str,
+        files: list[str] | None,
+        article_id: str | None,
+        progress: Any = None,
+        url: str = "",
     ) -> tuple[Any, ...]:
         try:
             service.check_admin(token)
@@ -129,6 +134,10 @@ def build_blocks(service: Service) -> Any:
                     lambda done, total: progress((done, total), desc="Indexing passages") if progress else None
                 )
                 message = "Reindexed: " + _summary(result)
+            elif action in ("url", "poll"):
+                if action == "url" and not url.strip():
+                    raise UploadError("Type the URL of a feed or an article page first.")
+                message = render.fetch_message(service.add_urls([url]) if action == "url" else service.poll())
             elif action == "upload":
                 if not files:
                     raise UploadError("Choose one or more files first.")
@@ -145,6 +154,7 @@ def build_blocks(service: Service) -> Any:
         return (
             f"<p class='vb-message'>{render.esc(message)}</p>", render.status_panel(status), render.header(status),
             _article_list(""), gr.update(choices=_delete_choices(), value=None), gr.update(choices=service.sources()),
+            render.feeds_table(status["feeds"]),
         )  # fmt: skip
 
     with gr.Blocks(title="Verbatim — answers from your articles", analytics_enabled=False) as demo:
@@ -196,6 +206,17 @@ def build_blocks(service: Service) -> Any:
                     type="filepath",
                 )
                 add = gr.Button("Add to the corpus and reindex")
+                with gr.Row(equal_height=True):
+                    url = gr.Textbox(
+                        label="Add a feed (RSS, Atom) or an article page by URL",
+                        max_lines=1,
+                        scale=6,
+                        placeholder="https://example.com/news.rss or https://example.com/2024/article.html",
+                        elem_id="vb-url",
+                    )
+                    add_url = gr.Button("Add URL and reindex", scale=1, min_width=120, elem_id="vb-add-url")
+                feeds = gr.HTML(elem_id="vb-feeds-host")
+                poll = gr.Button("Poll the feeds now", size="sm", variant="secondary")
                 doomed = gr.Dropdown(label="Delete an article", choices=[], value=None)
                 delete = gr.Button("Delete it and reindex", variant="stop")
         gr.HTML(
@@ -218,7 +239,7 @@ def build_blocks(service: Service) -> Any:
             api_visibility="private",
         )
         search.change(_article_list, search, articles, api_visibility="private")
-        changed = [message, status, header, articles, doomed, sources]
+        changed = [message, status, header, articles, doomed, sources, feeds]
 
         def reindex_now(token: str, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio's way)
             return index_change("reindex", token, None, None, progress)
@@ -239,6 +260,16 @@ def build_blocks(service: Service) -> Any:
             concurrency_limit=1,
             api_visibility="private",
         ).then(lambda: None, None, upload, api_visibility="private")
+        for trigger, action in ((add_url, "url"), (url, "url"), (poll, "poll")):
+            event = trigger.click if isinstance(trigger, gr.Button) else trigger.submit
+            event(
+                lambda t, u, action=action: index_change(action, t, None, None, url=u),
+                [token, url],
+                changed,
+                concurrency_id="index",
+                concurrency_limit=1,
+                api_visibility="private",
+            )
         delete.click(
             lambda t, a: index_change("delete", t, None, a),
             [token, doomed],
@@ -250,10 +281,10 @@ def build_blocks(service: Service) -> Any:
         demo.load(
             on_load,
             turns,
-            [header, conversation, *example_buttons, sources, status, articles, doomed],
+            [header, conversation, *example_buttons, sources, status, articles, doomed, feeds],
             api_visibility="private",
         )
-        gr.Timer(3.0).tick(refresh, None, [header, status], api_visibility="private", show_progress="hidden")
+        gr.Timer(3.0).tick(refresh, None, [header, status, feeds], api_visibility="private", show_progress="hidden")
 
         def ask_api(question: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
             """Answer a question; the same object as POST /api/ask."""

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.conftest import REPO
 from tests.e2e.conftest import TOKEN, Server, start_server, stop_server
+from tests.site import Site, article, rss
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -33,7 +34,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("web")
     shutil.copytree(REPO / "seeds", folder / "corpus")
     (folder / "corpus" / "lima.txt").write_text(HOSTILE, encoding="utf-8")
-    running = start_server(folder)
+    running = start_server(folder, "--allow-private-urls")  # the feed test's site is on 127.0.0.1
     yield running
     stop_server(running)
 
@@ -164,4 +165,25 @@ def test_phone_width_layout_has_no_sideways_scroll(browser: Browser, web: Server
     page.locator("#vb-cited-span").wait_for()
     drawer = page.locator("#vb-drawer").bounding_box()
     assert drawer is not None and drawer["width"] >= 389
+    page.close()
+
+
+def test_subscribe_to_a_feed_in_the_index_tab(browser: Browser, web: Server, site: Site) -> None:
+    paragraphs = ["The night ferry to the islands returns on Friday after a two-year pause, the operator announced."]
+    page_url = site.page("/ferry.html", article("Night ferry returns", paragraphs))
+    title = "Island <b>News</b> <img src=x onerror=\"window.__pwned='feed'\">"
+    feed = site.feed("/islands.rss", rss(title.replace("<", "&lt;"), [{"title": "Ferry", "link": page_url}]))
+    page = open_page(browser, web)
+    page.get_by_role("tab", name="Index").click()
+    page.get_by_label("Admin token").fill(TOKEN)
+    page.fill("#vb-url input", feed)
+    page.click("#vb-add-url")
+    page.locator(".vb-message").filter(has_text="Fetched 1 feed(s) and 1 page(s)").wait_for(timeout=120_000)
+    assert "1 added" in page.locator(".vb-message").inner_text()
+    row = page.locator(".vb-feeds tr").filter(has_text=feed)
+    assert "Island <b>News</b>" in row.inner_text() and "ok" in row.locator(".vb-feed-state").inner_text()
+    assert page.locator(".vb-feeds b, .vb-feeds img").count() == 0 and page.evaluate("() => window.__pwned") is None
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "When does the night ferry to the islands return?")
+    assert "returns on Friday" in page.locator(".vb-a").last.inner_text()
     page.close()
