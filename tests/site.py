@@ -11,7 +11,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.conftest import free_port
+from lab.chroma_server import free_port
 
 MB = 1024 * 1024
 
