@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from index.errors import VerbatimIndexError
 from index.uploads import UploadError
@@ -39,7 +40,10 @@ def build_app(service: Service) -> FastAPI:
     """Wire the service into the API routes and the Gradio page."""
     import gradio as gr
 
-    app = FastAPI(
+    # /docs with Swagger UI's script and style served from a package: no CDN, works offline. No
+    # /redoc: ReDoc's page fetches its logo from a CDN.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="Verbatim",
         description="Answers quoted word for word from news articles, with character-exact citations.",
         version="0.1.0",

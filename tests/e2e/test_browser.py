@@ -56,11 +56,17 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def open_page(browser: Browser, web: Server, width: int = 1280, height: int = 860) -> Page:
+def new_page(browser: Browser, web: Server, width: int = 1280, height: int = 860) -> Page:
+    """A page that records every request it makes beyond this server in ``OUTSIDE``."""
     page = browser.new_page(viewport={"width": width, "height": height})
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((web.url, "data:", "blob:")) else None)
     OUTSIDE[id(page)] = outside
+    return page
+
+
+def open_page(browser: Browser, web: Server, width: int = 1280, height: int = 860) -> Page:
+    page = new_page(browser, web, width, height)
     page.goto(web.url)
     page.wait_for_selector(".vb-welcome")
     page.locator("#vb-examples button").first.wait_for()  # the page has loaded its examples
@@ -164,4 +170,15 @@ def test_phone_width_layout_has_no_sideways_scroll(browser: Browser, web: Server
     page.locator("#vb-cited-span").wait_for()
     drawer = page.locator("#vb-drawer").bounding_box()
     assert drawer is not None and drawer["width"] >= 389
+    page.close()
+
+
+def test_api_docs_render_offline_from_this_server(browser: Browser, web: Server, shots: Path) -> None:
+    page = new_page(browser, web)
+    page.goto(f"{web.url}/docs")
+    page.locator(".opblock-summary-path", has_text="/api/ask").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(shots / "docs.png"))
+    assert OUTSIDE[id(page)] == []  # Swagger UI comes from this server, not a CDN
+    assert httpx.get(f"{web.url}/redoc").status_code == 404  # ReDoc would fetch its logo from a CDN
     page.close()
