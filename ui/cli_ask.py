@@ -109,7 +109,7 @@ def _ask_locally(
 
 def print_answer(answer: dict[str, Any]) -> None:
     """An answer (JSON form) for a terminal: quotes, sources, confidence."""
-    citations = answer["citations"]
+    citations = answer["citations"] if answer["answered"] else answer.get("closest", [])
     if answer["answered"]:
         note = answer["answer"].split("\n\n“", 1)[0] if not answer["answer"].startswith("“") else ""
         parts = [note] if note else []

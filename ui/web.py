@@ -88,7 +88,7 @@ def build_blocks(service: Service) -> Any:
                 as_of=_date(as_of, "As of"),
             )  # fmt: skip
             turn["answer"] = answer.as_json()
-            for citation in answer.citations:
+            for citation in (*answer.citations, *answer.closest):
                 stored = service.passage_text(citation.passage_id)
                 if stored:
                     turn["passages"][citation.passage_id] = list(stored)
@@ -184,7 +184,7 @@ def build_blocks(service: Service) -> Any:
                     sources = gr.CheckboxGroup(label="Sources (none ticked: all)", choices=[])
                 new = gr.Button("New conversation", size="sm", variant="secondary")
             with gr.Tab("Articles", id="articles"):
-                search = gr.Textbox(placeholder="Search titles, sources and ids…", show_label=False, max_lines=1)
+                search = gr.Textbox(placeholder="Search titles, sources, ids and text…", show_label=False, max_lines=1)
                 articles = gr.HTML()
             with gr.Tab("Index", id="index"):
                 status = gr.HTML()
@@ -269,7 +269,14 @@ def build_blocks(service: Service) -> Any:
             try:
                 return service.ask(question, turns_in).as_json()
             except _POLITE as exc:
-                return {"question": question, "answered": False, "answer": str(exc), "confidence": 0.0, "citations": []}
+                return {
+                    "question": question,
+                    "answered": False,
+                    "answer": str(exc),
+                    "confidence": 0.0,
+                    "citations": [],
+                    "closest": [],
+                }
 
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
     return demo
