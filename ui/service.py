@@ -141,7 +141,7 @@ class Service:
         with self.live.reading() as snapshot:
             records = snapshot.articles()
             matches = snapshot.text_matches(content_words(needle)) if needle else []
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": r.article.id,
                 "title": r.article.title,
@@ -155,7 +155,7 @@ class Service:
         if needle:
             by_id = {r["id"]: r for r in rows}
             named = [r for r in rows if any(needle in str(r[k] or "").lower() for k in ("title", "id", "source"))]
-            texts = [
+            texts: list[dict[str, Any]] = [
                 {**by_id[m.article_id], "snippet": {"text": m.snippet, "marks": [list(s) for s in m.marks]}}
                 for m in matches
                 if m.article_id in by_id and m.article_id not in {r["id"] for r in named}
