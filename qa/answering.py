@@ -224,7 +224,7 @@ class Answerer:
         citations = _citations(excerpts, snapshot, span)
         if not citations:
             return Answer(query.question, False, _join(note, REFUSAL), confidence, (), features)
-        body = "\n\n".join(f"“{c.excerpt}” [{c.n}]" for c in citations)
+        body = "\n\n".join(f"{quoted(c.excerpt)} [{c.n}]" for c in citations)
         return Answer(query.question, True, _join(note, body), confidence, citations, features)
 
 
@@ -350,8 +350,21 @@ def _citations(sentences: Sequence[Sentence], snapshot: Snapshot, span: tuple[in
 def _refusal(closest: Sequence[Citation]) -> str:
     if not closest:
         return REFUSAL
-    lines = [f"[{c.n}] “{c.excerpt}” ({c.title})" for c in closest]
+    lines = [f"[{c.n}] {quoted(c.excerpt)} ({c.title})" for c in closest]
     return REFUSAL + "\n\nClosest matches, which do not answer it:\n" + "\n".join(lines)
+
+
+def quote_marks(excerpt: str) -> tuple[str, str]:
+    """The marks to put around an excerpt: none where its own text already has one (no ``force.””``)."""
+    opening = "" if excerpt.startswith(("“", '"')) else "“"
+    closing = "" if excerpt.endswith(("”", '"')) else "”"
+    return opening, closing
+
+
+def quoted(excerpt: str) -> str:
+    """The excerpt in quotation marks, never doubled."""
+    opening, closing = quote_marks(excerpt)
+    return f"{opening}{excerpt}{closing}"
 
 
 def _join(note: str, body: str) -> str:

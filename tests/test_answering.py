@@ -223,3 +223,11 @@ def test_json_form_has_exactly_the_documented_keys(answerer: Answerer) -> None:
 def test_an_empty_index_says_to_index_first(make_live: LiveFactory, tmp_path: Path) -> None:
     with pytest.raises(EmptyIndexError, match="verbatim index"):
         Answerer(make_live(tmp_path / "nothing")).ask("Who did Blinken meet?")
+
+
+def test_a_quote_that_ends_in_a_quotation_mark_is_not_closed_twice(answerer: Answerer) -> None:
+    answer = answerer.ask("What did Netanyahu reject?")
+    assert answer.answered
+    ending = [c for c in answer.citations if c.excerpt.endswith("“full force.”")]
+    assert ending, answer.text
+    assert f"“full force.” [{ending[0].n}]" in answer.text and "””" not in answer.text

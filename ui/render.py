@@ -8,6 +8,8 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from qa.answering import quote_marks
+
 Turn = dict[str, Any]  # {"question", "answer" (JSON form), "passages" {id: [start, text]}, "error"}
 
 
@@ -68,6 +70,11 @@ def _attrs(citation: dict[str, Any]) -> str:
     )
 
 
+def _quoted(citation: dict[str, Any]) -> str:
+    opening, closing = quote_marks(citation["excerpt"])
+    return f"{opening}{_excerpt(citation)}{closing}"
+
+
 def _excerpt(citation: dict[str, Any]) -> str:
     text, start = citation["excerpt"], citation["start"]
     highlight = citation.get("highlight")
@@ -80,7 +87,7 @@ def _excerpt(citation: dict[str, Any]) -> str:
 def _answer(turn: Turn) -> str:
     answer = turn["answer"]
     quotes = "".join(
-        f"<blockquote class='vb-quote'><span>“{_excerpt(c)}”</span> "
+        f"<blockquote class='vb-quote'><span>{_quoted(c)}</span> "
         f"<a href='#' class='vb-marker' title='Open the article at this passage' {_attrs(c)}>[{c['n']}]</a>"
         "</blockquote>"
         for c in answer["citations"]

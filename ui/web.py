@@ -157,7 +157,7 @@ def build_blocks(service: Service) -> Any:
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 conversation = gr.HTML(render.conversation([], []), elem_id="vb-conversation-host")
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_id="vb-input"):
                     question = gr.Textbox(
                         placeholder="Ask about the articles…",
                         show_label=False,
