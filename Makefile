@@ -3,9 +3,12 @@
 
 PYTHON ?= python3
 VENV ?= .venv
-# The one place torch is pinned: the CPU wheel. A bare `torch` requirement resolves to a
-# multi-gigabyte CUDA build. Override on another machine: make serve TORCH=torch==2.5.1
-TORCH ?= torch==2.13.0
+# The one place torch is pinned: the CPU build, from PyTorch's CPU wheel index as PyTorch's own
+# install instructions do (PyPI's Linux torch is the CUDA build, with gigabytes of nvidia-*
+# packages). If that index cannot be reached, torch comes from pip's configured index instead
+# (with a note). TORCH is the one override, pip arguments included; with an NVIDIA GPU:
+#   make serve TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
+TORCH ?= torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 CORPUS ?= seeds
 HOST ?= 127.0.0.1
 PORT ?= 7860
@@ -36,7 +39,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install "$(TORCH)"
+	@if $(PIP) install --dry-run --no-deps --timeout 10 --retries 0 $(TORCH) >/dev/null 2>&1; then \
+	  echo "$(PIP) install $(TORCH)"; $(PIP) install $(TORCH); \
+	else \
+	  echo "note: could not reach the index in TORCH=\"$(TORCH)\"; installing $(firstword $(TORCH)) from pip's configured index" \
+	       "(from PyPI on Linux that is the CUDA build; see README)"; \
+	  $(PIP) install "$(firstword $(TORCH))"; \
+	fi
 	$(PIP) install -c constraints.txt -e .
 	touch $@
 

@@ -19,7 +19,7 @@ from index.article import Article
 from index.chunking import Passage
 from index.filters import Filters, date_number
 from index.generation import ArticleRecord
-from index.keyword import FTS_TOKENIZER, fts_query
+from index.keyword import FTS_TOKENIZER, fts_all, fts_query
 from index.vectors import PassageVectors, decode_sentences, encode_sentences, from_blob, to_blob
 
 _SCHEMA = f"""
@@ -38,6 +38,15 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab (passages_fts,
 """
 
 _ARTICLE_COLUMNS = "id, checksum, title, date, source, url, path, n_passages, indexed_at"
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    """Where an article's text holds every searched word: a snippet of its best passage."""
+
+    article_id: str
+    snippet: str
+    marks: tuple[tuple[int, int], ...]  # the matched words, as offsets into ``snippet``
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +210,22 @@ class Snapshot:
         ).fetchall()
         return [KeywordHit(_passage(row), -float(row[7])) for row in rows]
 
+    def text_matches(self, words: list[str], limit: int = 200) -> list[TextMatch]:
+        """Articles whose passages hold every one of ``words`` (unstemmed), best BM25 first, one each."""
+        if not words:
+            return []
+        rows = self._db.execute(
+            "SELECT p.article_id, snippet(passages_fts, 0, char(2), char(3), '…', 16)"
+            " FROM passages_fts AS f JOIN passages AS p ON p.rowid = f.rowid"
+            " WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts) LIMIT ?",
+            (fts_all(words), limit * 4),
+        ).fetchall()
+        found: dict[str, TextMatch] = {}
+        for article_id, marked in rows:
+            if article_id not in found and len(found) < limit:
+                found[article_id] = _text_match(str(article_id), str(marked))
+        return list(found.values())
+
     def keyword_scores(self, words: list[str], passage_ids: Sequence[str]) -> dict[str, float]:
         """BM25 of the given passages for ``words`` (absent: no word matches)."""
         ids = list(set(passage_ids))
@@ -337,3 +362,15 @@ def _record(row: Sequence[object], text: str) -> ArticleRecord:
         path=str(row[6]), text=text,
     )  # fmt: skip
     return ArticleRecord(article, int(str(row[7])), float(str(row[8])))
+
+
+def _text_match(article_id: str, marked: str) -> TextMatch:
+    """Split SQLite's snippet, with \\x02 and \\x03 around each match, into text and offsets."""
+    parts = marked.replace("\x03", "\x02").split("\x02")
+    text, marks, at = "", [], 0
+    for i, part in enumerate(parts):
+        if i % 2:
+            marks.append((at, at + len(part)))
+        text += part
+        at += len(part)
+    return TextMatch(article_id, text, tuple(marks))

@@ -106,6 +106,11 @@ def content_words(text: str) -> list[str]:
     return list(seen.values())
 
 
+def fts_all(plain_words: list[str]) -> str:
+    """An FTS5 MATCH expression: every one of the words (unstemmed, each quoted)."""
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in plain_words)
+
+
 def fts_query(plain_words: list[str]) -> str:
     """An FTS5 MATCH expression: any of the words, each quoted so none is an operator.
 

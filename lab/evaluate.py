@@ -20,7 +20,7 @@ from index.article import make_article
 from index.config import IndexConfig
 from index.embedding import Embedder
 from index.live import LiveIndex
-from index.reindex import Reindexer
+from index.reindex import Progress, Reindexer
 from index.sentences import sentences
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.metrics import auroc, contains_answer, exact_match, f1, hit_rate, percentile, reciprocal_rank
@@ -56,18 +56,26 @@ class EvalRun:
 
 
 def open_corpus(
-    squad: SquadSet, corpus_file: Path, index_dir: Path, against: Path | None, embedder: Embedder | None = None
+    squad: SquadSet,
+    corpus_file: Path,
+    index_dir: Path,
+    against: Path | None,
+    embedder: Embedder | None = None,
+    indexing: Progress | None = None,
 ) -> tuple[LiveIndex, float]:
-    """Index the SQuAD articles (or, in foreign mode, another corpus) and open the index."""
+    """Index the SQuAD articles (or, in foreign mode, another corpus) and open the index.
+
+    ``indexing``: told (phase, done, total) as passages are embedded, as ``verbatim index`` shows it.
+    """
     if against is None:
         check_corpus(squad)  # before indexing: a mismatch must not cost half an hour first
     live = LiveIndex(IndexConfig(index_dir=index_dir), embedder=embedder)
     if against is None:
         write_corpus(squad, corpus_file)
-        report = Reindexer(live).run([corpus_file])
+        report = Reindexer(live).run([corpus_file], progress=indexing)
         _check_texts(live, squad)
     else:
-        report = Reindexer(live).run([against])
+        report = Reindexer(live).run([against], progress=indexing)
     return live, report.seconds
 
 
@@ -186,7 +194,8 @@ def open_domain_judgement(outcome: Outcome, result: Result, golds: Sequence[str]
     rank = next(
         (i for i, hit in enumerate(result.hits[:10], start=1) if contains_answer(hit.passage.text, golds)), None
     )
-    first = result.answer.citations[0].excerpt if result.answer.citations else ""
+    shown = result.answer.citations or result.answer.closest  # a refusal's closest passage counts, as before
+    first = shown[0].excerpt if shown else ""
     return replace(outcome, answer_rank=rank, excerpt_has_answer=contains_answer(first, golds))
 
 
@@ -284,6 +293,7 @@ def evaluate(
     reader: Reader | None = None,
     articles: str = "all",
     split_seed: int = 13,
+    indexing: Progress | None = None,
 ) -> tuple[dict[str, Any], EvalRun]:
     """The whole evaluation: index, ask, measure.
 
@@ -291,7 +301,8 @@ def evaluate(
     (``split_seed``), so the held-out figures are measured on articles nothing was fitted on.
     """
     squad = load_squad(file)
-    live, index_seconds = open_corpus(squad, index_dir / "corpus" / f"{file.stem}.jsonl", index_dir, against, embedder)
+    corpus_file = index_dir / "corpus" / f"{file.stem}.jsonl"
+    live, index_seconds = open_corpus(squad, corpus_file, index_dir, against, embedder, indexing)
     try:
         answerer = Answerer(live, settings, models, reader)
         answerer.warm_up()

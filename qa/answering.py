@@ -84,17 +84,23 @@ class Answer:
     answered: bool
     text: str
     confidence: float
-    citations: tuple[Citation, ...] = ()
+    citations: tuple[Citation, ...] = ()  # what the answer quotes; always empty on a refusal
     features: Features | None = None  # of the first excerpt, for evaluation and calibration
+    closest: tuple[Citation, ...] = ()  # a refusal's closest passages, which do not answer it
 
     def as_json(self) -> dict[str, Any]:
-        """Exactly the keys of ``verbatim ask --json`` and ``POST /api/ask``."""
+        """Exactly the keys of ``verbatim ask --json`` and ``POST /api/ask``.
+
+        ``citations`` is what an answer quotes (empty on a refusal); ``closest`` is what a refusal
+        offers instead, labelled as not answering (empty on an answer).
+        """
         return {
             "question": self.question,
             "answered": self.answered,
             "answer": self.text,
             "confidence": round(self.confidence, 4),
             "citations": [c.as_json() for c in self.citations],
+            "closest": [c.as_json() for c in self.closest],
         }
 
 
@@ -206,8 +212,9 @@ class Answerer:
             confidence = self.models.confidence.probability(features)
         if confidence < self.threshold:
             closest = _closest(ranked, self.settings.closest)
-            citations = _citations(closest, snapshot, None)
-            return Answer(query.question, False, _join(note, _refusal(citations)), confidence, citations, features)
+            nearest = _citations(closest, snapshot, None)
+            text = _join(note, _refusal(nearest))
+            return Answer(query.question, False, text, confidence, features=features, closest=nearest)
         if "r_score" in ranked[0].features:
             excerpts = choose_read_excerpts(ranked, self.models, self.settings.max_excerpts)
             span = _span(ranked[0])
@@ -217,7 +224,7 @@ class Answerer:
         citations = _citations(excerpts, snapshot, span)
         if not citations:
             return Answer(query.question, False, _join(note, REFUSAL), confidence, (), features)
-        body = "\n\n".join(f"“{c.excerpt}” [{c.n}]" for c in citations)
+        body = "\n\n".join(f"{quoted(c.excerpt)} [{c.n}]" for c in citations)
         return Answer(query.question, True, _join(note, body), confidence, citations, features)
 
 
@@ -343,8 +350,21 @@ def _citations(sentences: Sequence[Sentence], snapshot: Snapshot, span: tuple[in
 def _refusal(closest: Sequence[Citation]) -> str:
     if not closest:
         return REFUSAL
-    lines = [f"[{c.n}] “{c.excerpt}” ({c.title})" for c in closest]
+    lines = [f"[{c.n}] {quoted(c.excerpt)} ({c.title})" for c in closest]
     return REFUSAL + "\n\nClosest matches, which do not answer it:\n" + "\n".join(lines)
+
+
+def quote_marks(excerpt: str) -> tuple[str, str]:
+    """The marks to put around an excerpt: none where its own text already has one (no ``force.””``)."""
+    opening = "" if excerpt.startswith(("“", '"')) else "“"
+    closing = "" if excerpt.endswith(("”", '"')) else "”"
+    return opening, closing
+
+
+def quoted(excerpt: str) -> str:
+    """The excerpt in quotation marks, never doubled."""
+    opening, closing = quote_marks(excerpt)
+    return f"{opening}{excerpt}{closing}"
 
 
 def _join(note: str, body: str) -> str:

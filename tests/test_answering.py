@@ -27,7 +27,7 @@ def answerer(seeds_live: LiveIndex) -> Answerer:
 
 def assert_true_citations(answer: Answer, live: LiveIndex) -> None:
     with live.reading() as snapshot:
-        for citation in answer.citations:
+        for citation in (*answer.citations, *answer.closest):
             record = snapshot.article(citation.article_id)
             assert record is not None
             assert record.article.text[citation.start : citation.end] == citation.excerpt
@@ -86,6 +86,8 @@ def test_off_topic_questions_are_refused_with_closest_matches(answerer: Answerer
     assert answer.text.startswith("The indexed articles don't answer this.")
     assert "Closest matches, which do not answer it" in answer.text
     assert answer.confidence < answerer.threshold
+    assert answer.citations == () and len(answer.closest) >= 1  # never shown as sources by mistake
+    assert [c.n for c in answer.closest] == list(range(1, len(answer.closest) + 1))
 
 
 def test_follow_ups_use_the_conversation(answerer: Answerer) -> None:
@@ -209,7 +211,8 @@ def test_other_scripts_and_control_characters_never_break(
 
 def test_json_form_has_exactly_the_documented_keys(answerer: Answerer) -> None:
     value = answerer.ask("Who did Blinken meet in Ramallah?").as_json()
-    assert list(value) == ["question", "answered", "answer", "confidence", "citations"]
+    assert list(value) == ["question", "answered", "answer", "confidence", "citations", "closest"]
+    assert value["closest"] == []
     assert list(value["citations"][0]) == [
         "n", "article_id", "title", "date", "source", "url", "passage_id", "start", "end", "excerpt", "highlight",
     ]  # fmt: skip
@@ -220,3 +223,11 @@ def test_json_form_has_exactly_the_documented_keys(answerer: Answerer) -> None:
 def test_an_empty_index_says_to_index_first(make_live: LiveFactory, tmp_path: Path) -> None:
     with pytest.raises(EmptyIndexError, match="verbatim index"):
         Answerer(make_live(tmp_path / "nothing")).ask("Who did Blinken meet?")
+
+
+def test_a_quote_that_ends_in_a_quotation_mark_is_not_closed_twice(answerer: Answerer) -> None:
+    answer = answerer.ask("What did Netanyahu reject?")
+    assert answer.answered
+    ending = [c for c in answer.citations if c.excerpt.endswith("“full force.”")]
+    assert ending, answer.text
+    assert f"“full force.” [{ending[0].n}]" in answer.text and "””" not in answer.text

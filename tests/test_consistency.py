@@ -49,7 +49,7 @@ def test_answers_during_reindexes_never_mix_versions(corpus: Path, make_live: Li
                 answer = answerer.ask(question)
                 answers += 1
                 seen = set()
-                for citation in answer.citations:
+                for citation in (*answer.citations, *answer.closest):
                     if citation.article_id != ID:
                         continue
                     version = citation.passage_id.split("#", 1)[1].split(":")[0]

@@ -126,3 +126,19 @@ def test_the_halves_of_the_fit_split_are_disjoint_and_complete() -> None:
     train = {q.id for q in _half(squad, "train", 13)}
     assert held_out and train and not held_out & train
     assert held_out | train == {q.id for q in squad.questions} == {q.id for q in _half(squad, "all", 13)}
+
+
+def test_eval_squad_shows_the_indexing_progress_bar_of_verbatim_index(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tests.conftest import REPO
+    from ui.cli import main
+
+    data = json.loads((REPO / "tests" / "data" / "squad-slice.json").read_text(encoding="utf-8"))
+    data["data"] = data["data"][1:2]  # one article of over 64 passages: enough for the bar
+    squad = tmp_path / "two.json"
+    squad.write_text(json.dumps(data), encoding="utf-8")
+    args = ["eval", "squad", str(squad), "--limit", "2", "--index-dir", str(tmp_path / "ix"), "--no-reader"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "indexing:" in result.stderr and "passage/s" in result.stderr

@@ -15,6 +15,7 @@ from index.errors import EmptyIndexError, StoreUnavailableError, UnknownArticleE
 from index.uploads import UploadError
 from index.webcorpus import UnknownFeedError
 from qa.query import QuestionError, Turn
+from ui.api_schema import AnswerOut
 from ui.service import AdminError, BusyError, Service
 
 
@@ -28,8 +29,27 @@ class Message(BaseModel):
 class AskRequest(BaseModel):
     """``POST /api/ask``: the same inputs as ``verbatim ask``, plus the conversation so far."""
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "question": "And in Turkey?",
+                    "history": [
+                        {"role": "user", "content": "Who did Blinken meet in Ramallah?"},
+                        {"role": "assistant", "content": "“Blinken recently met with ... Mahmoud Abbas ...” [1]"},
+                    ],
+                }
+            ]
+        }
+    }
+
     question: str = Field(max_length=20000, description="The question (at most 1,000 characters are searched).")
-    history: list[Message] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
+    history: list[Message] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Earlier turns, oldest first, each {role, content}: the user's questions and the "
+        "assistant's answers (its `answer` text).",
+    )
     top_k: int | None = Field(default=None, ge=1, le=50, description="Top passages an answer may quote from.")
     since: dt.date | None = Field(default=None, description="Only articles dated on or after (YYYY-MM-DD).")
     until: dt.date | None = Field(default=None, description="Only articles dated on or before (YYYY-MM-DD).")
@@ -97,7 +117,7 @@ def router(service: Service) -> APIRouter:
             token = authorization[7:].strip()
         service.check_admin(token)
 
-    @api.post("/api/ask", tags=["answers"], summary="Answer a question with cited excerpts")
+    @api.post("/api/ask", tags=["answers"], summary="Answer a question with cited excerpts", response_model=AnswerOut)
     async def ask(request: AskRequest) -> dict[str, Any]:
         sources = [request.source] if isinstance(request.source, str) else list(request.source or [])
         history = [Turn(m.role, m.content) for m in request.history]
@@ -108,7 +128,9 @@ def router(service: Service) -> APIRouter:
 
     @api.get("/api/articles", tags=["articles"], summary="List the indexed articles")
     async def articles(
-        q: Annotated[str, Query(max_length=200, description="Search titles, ids and sources.")] = "",
+        q: Annotated[
+            str, Query(max_length=200, description="Search titles, ids, sources and text (text matches: a snippet).")
+        ] = "",
     ) -> dict[str, Any]:
         rows = await run_in_threadpool(service.articles, q)
         return {"count": len(rows), "articles": rows}
@@ -142,7 +164,10 @@ def router(service: Service) -> APIRouter:
     @api.post("/api/reindex", tags=["index"], summary="Reindex the corpus incrementally", dependencies=[Depends(admin)])
     async def reindex(
         wait: Annotated[bool, Query(description="Wait for the report (else 202 and poll /api/status).")] = True,
+        dry_run: Annotated[bool, Query(description="Only report what would change; write nothing.")] = False,
     ) -> Any:
+        if dry_run:
+            return await run_in_threadpool(service.plan)
         if wait:
             return await run_in_threadpool(service.reindex)
         threading.Thread(target=_quietly, args=(service,), daemon=True, name="reindex").start()

@@ -12,7 +12,7 @@ from index.config import IndexConfig
 from index.errors import UnknownArticleError
 from index.filters import Filters
 from index.live import LiveIndex
-from qa.answering import Answerer, AnswerSettings
+from qa.answering import Answerer, AnswerSettings, quote_marks, quoted
 from qa.query import QuestionError
 from ui.options import dump_json, friendly_errors, make_config, store_options
 from ui.remote import call, serving
@@ -109,11 +109,11 @@ def _ask_locally(
 
 def print_answer(answer: dict[str, Any]) -> None:
     """An answer (JSON form) for a terminal: quotes, sources, confidence."""
-    citations = answer["citations"]
+    citations = answer["citations"] if answer["answered"] else answer.get("closest", [])
     if answer["answered"]:
         note = answer["answer"].split("\n\n“", 1)[0] if not answer["answer"].startswith("“") else ""
         parts = [note] if note else []
-        parts += [f"“{_emphasised(c)}” [{c['n']}]" for c in citations]
+        parts += [f"{_quoted(c)} [{c['n']}]" for c in citations]
         click.echo("\n\n".join(parts))
     else:
         click.echo(answer["answer"].split("\n\nClosest matches")[0])
@@ -125,9 +125,14 @@ def print_answer(answer: dict[str, Any]) -> None:
             click.echo(f"[{citation['n']}] {citation['title']}" + (f" ({meta})" if meta else ""))
             click.echo(f"    {citation['article_id']}, characters {citation['start']}-{citation['end']}")
             if not answer["answered"]:
-                click.echo(f"    “{citation['excerpt']}”")
+                click.echo(f"    {quoted(citation['excerpt'])}")
     click.echo()
     click.echo(f"confidence {answer['confidence']:.2f}")
+
+
+def _quoted(citation: dict[str, Any]) -> str:
+    opening, closing = quote_marks(citation["excerpt"])
+    return f"{opening}{_emphasised(citation)}{closing}"
 
 
 def _emphasised(citation: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from qa.answering import AnswerSettings
 from qa.models import load_models
 from qa.reader import Reader
 from ui.cli_ask import threshold_option
+from ui.cli_index import ProgressBar
 from ui.options import friendly_errors
 
 
@@ -88,11 +89,15 @@ def squad_command(
 
     name = f"foreign-{against.resolve().name}" if against else file.stem
     index_dir = eval_index_dir or Path(".verbatim-eval") / name
-    summary, _ = evaluate(
-        file, index_dir, limit, seed, against, load_models(weights),
-        AnswerSettings(threshold=threshold, relative_dates=relative_dates),
-        progress=_progress("asking"), reader=Reader(enabled=use_reader), articles=articles,
-    )  # fmt: skip
+    bar = ProgressBar(enabled=True)  # the same bar as `verbatim index`: indexing a news set takes minutes
+    try:
+        summary, _ = evaluate(
+            file, index_dir, limit, seed, against, load_models(weights),
+            AnswerSettings(threshold=threshold, relative_dates=relative_dates),
+            progress=_progress("asking"), reader=Reader(enabled=use_reader), articles=articles, indexing=bar,
+        )  # fmt: skip
+    finally:
+        bar.close()
     summary = {
         "file": str(file), "against": str(against) if against else None, "seed": seed,
         "reader": use_reader, "articles": articles, "relative_dates": relative_dates, **summary,

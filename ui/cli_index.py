@@ -68,14 +68,16 @@ def index_command(
     config = make_config(params)
     server = serving(config.index_dir) if not config.chroma_url else None
     if server is not None:
-        if full or dry_run or watch:
+        if full or watch:
             raise IndexBusyError(
-                f"the server at {server['url']} holds this index; stop it to use --full, --dry-run or --watch "
+                f"the server at {server['url']} holds this index; stop it to use --full or --watch "
                 "(or run `verbatim serve --watch`)"
             )
         check_scope(server, list(paths))
-        click.echo(f"The server at {server['url']} holds this index; it reindexes its corpus ...", err=True)
-        _finish(call(server, "POST", "/api/reindex", admin_token), as_json)
+        doing = "reports what a reindex of its corpus would change" if dry_run else "reindexes its corpus"
+        click.echo(f"The server at {server['url']} holds this index; it {doing} ...", err=True)
+        query = {"dry_run": "true"} if dry_run else {}
+        _finish(call(server, "POST", "/api/reindex", admin_token, params=query), as_json)
         return
     live = LiveIndex(config)
     reindexer = Reindexer(live, on_wait=lambda holder: click.echo(_waiting(holder, live), err=True))
@@ -89,7 +91,7 @@ def index_command(
 
 
 def _run(reindexer: Reindexer, paths: list[Path] | None, full: bool, dry_run: bool, as_json: bool) -> dict[str, Any]:
-    bar = _ProgressBar(enabled=not as_json)
+    bar = ProgressBar(enabled=not as_json)
     try:
         report = reindexer.run(paths, full=full, dry_run=dry_run, progress=bar).as_json()
     finally:
@@ -136,7 +138,7 @@ def _waiting(holder: dict[str, object], live: LiveIndex) -> str:
     return f"waiting for {who} to finish writing the index at {live.config.index_dir} ..."
 
 
-class _ProgressBar:
+class ProgressBar:
     """A tqdm bar on stderr, shown only for runs with enough passages to be worth watching."""
 
     def __init__(self, enabled: bool) -> None:
@@ -151,10 +153,13 @@ class _ProgressBar:
 
             self._bar = tqdm(total=total, desc=phase, unit="passage", mininterval=0.5, leave=False)
         self._bar.update(done - self._bar.n)
+        if done >= total:  # gone before whatever is printed next
+            self.close()
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
 
 
 def print_report(report: dict[str, Any]) -> None:

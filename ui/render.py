@@ -8,6 +8,8 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from qa.answering import quote_marks
+
 Turn = dict[str, Any]  # {"question", "answer" (JSON form), "passages" {id: [start, text]}, "error"}
 
 
@@ -68,6 +70,11 @@ def _attrs(citation: dict[str, Any]) -> str:
     )
 
 
+def _quoted(citation: dict[str, Any]) -> str:
+    opening, closing = quote_marks(citation["excerpt"])
+    return f"{opening}{_excerpt(citation)}{closing}"
+
+
 def _excerpt(citation: dict[str, Any]) -> str:
     text, start = citation["excerpt"], citation["start"]
     highlight = citation.get("highlight")
@@ -80,7 +87,7 @@ def _excerpt(citation: dict[str, Any]) -> str:
 def _answer(turn: Turn) -> str:
     answer = turn["answer"]
     quotes = "".join(
-        f"<blockquote class='vb-quote'><span>“{_excerpt(c)}”</span> "
+        f"<blockquote class='vb-quote'><span>{_quoted(c)}</span> "
         f"<a href='#' class='vb-marker' title='Open the article at this passage' {_attrs(c)}>[{c['n']}]</a>"
         "</blockquote>"
         for c in answer["citations"]
@@ -98,7 +105,7 @@ def _answer(turn: Turn) -> str:
 
 def _refusal(turn: Turn) -> str:
     answer = turn["answer"]
-    closest = "".join(_source(c, turn["passages"], muted=True) for c in answer["citations"])
+    closest = "".join(_source(c, turn["passages"], muted=True) for c in answer.get("closest", []))
     block = (
         f"<div class='vb-closest'><h4>Closest passages (they do not answer it)</h4>{closest}</div>" if closest else ""
     )
@@ -153,10 +160,21 @@ def article_list(rows: Sequence[dict[str, Any]], total: int) -> str:
         f"<li><button type='button' class='vb-article-row' data-article='{esc(r['id'])}'>"
         f"<span class='vb-title'>{esc(r['title'])}</span>"
         f"<span class='vb-meta'>{esc(' · '.join(x for x in (day(r['date']), r['source'] or '', r['id']) if x))}</span>"
-        f"</button></li>"
+        f"{_snippet(r.get('snippet'))}</button></li>"
         for r in rows
     )
     return f"<p class='vb-count'>{len(rows)} of {total} articles</p><ul class='vb-articles'>{items}</ul>"
+
+
+def _snippet(snippet: dict[str, Any] | None) -> str:
+    """Where the text matched a search, its words marked."""
+    if not snippet:
+        return ""
+    text, parts, at = snippet["text"], [], 0
+    for start, end in snippet["marks"]:
+        parts.append(f"{esc(text[at:start])}<mark>{esc(text[start:end])}</mark>")
+        at = end
+    return f"<span class='vb-snippet'>{''.join(parts)}{esc(text[at:])}</span>"
 
 
 def status_panel(status: dict[str, Any]) -> str:

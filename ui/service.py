@@ -20,6 +20,7 @@ from index.errors import UnknownArticleError
 from index.fetching import Fetcher, FetchSettings
 from index.filters import Filters
 from index.generation import ArticleRecord
+from index.keyword import content_words
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from index.uploads import Saved, UploadError, delete_article_file, save_upload
@@ -140,11 +141,13 @@ class Service:
     # --- reading the index -----------------------------------------------------------------
 
     def articles(self, search: str = "") -> list[dict[str, Any]]:
-        """Articles (newest first), optionally only those whose title, id or source match."""
+        """Articles (newest first); with ``search``, those whose title, id or source hold it, then
+        those whose text holds all its words (best match first, each with a ``snippet``)."""
+        needle = search.strip().lower()
         with self.live.reading() as snapshot:
             records = snapshot.articles()
-        needle = search.strip().lower()
-        rows = [
+            matches = snapshot.text_matches(content_words(needle)) if needle else []
+        rows: list[dict[str, Any]] = [
             {
                 "id": r.article.id,
                 "title": r.article.title,
@@ -156,7 +159,14 @@ class Service:
             for r in records
         ]
         if needle:
-            rows = [r for r in rows if any(needle in str(r[k] or "").lower() for k in ("title", "id", "source"))]
+            by_id = {r["id"]: r for r in rows}
+            named = [r for r in rows if any(needle in str(r[k] or "").lower() for k in ("title", "id", "source"))]
+            texts: list[dict[str, Any]] = [
+                {**by_id[m.article_id], "snippet": {"text": m.snippet, "marks": [list(s) for s in m.marks]}}
+                for m in matches
+                if m.article_id in by_id and m.article_id not in {r["id"] for r in named}
+            ]
+            rows = [{**r, "snippet": None} for r in named] + texts
         return rows
 
     def article(self, article_id: str) -> dict[str, Any]:
@@ -242,6 +252,11 @@ class Service:
                 job.running, job.finished = False, time.time()
             job.report = report
             return report
+
+    def plan(self) -> dict[str, Any]:
+        """What a reindex of the corpus would change, writing nothing (waits for one running)."""
+        with self._job_lock:
+            return Reindexer(self.live).run([self.corpus], dry_run=True).as_json()
 
     def upload(self, files: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
         """Add files to the corpus, then reindex. Refused files are reported, not written."""

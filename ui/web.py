@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from index.errors import VerbatimIndexError
 from index.uploads import UploadError
@@ -39,7 +40,10 @@ def build_app(service: Service) -> FastAPI:
     """Wire the service into the API routes and the Gradio page."""
     import gradio as gr
 
-    app = FastAPI(
+    # /docs with Swagger UI's script and style served from a package: no CDN, works offline. No
+    # /redoc: ReDoc's page fetches its logo from a CDN.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="Verbatim",
         description="Answers quoted word for word from news articles, with character-exact citations.",
         version="0.1.0",
@@ -84,7 +88,7 @@ def build_blocks(service: Service) -> Any:
                 as_of=_date(as_of, "As of"),
             )  # fmt: skip
             turn["answer"] = answer.as_json()
-            for citation in answer.citations:
+            for citation in (*answer.citations, *answer.closest):
                 stored = service.passage_text(citation.passage_id)
                 if stored:
                     turn["passages"][citation.passage_id] = list(stored)
@@ -163,7 +167,7 @@ def build_blocks(service: Service) -> Any:
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 conversation = gr.HTML(render.conversation([], []), elem_id="vb-conversation-host")
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_id="vb-input"):
                     question = gr.Textbox(
                         placeholder="Ask about the articles…",
                         show_label=False,
@@ -190,7 +194,7 @@ def build_blocks(service: Service) -> Any:
                     sources = gr.CheckboxGroup(label="Sources (none ticked: all)", choices=[])
                 new = gr.Button("New conversation", size="sm", variant="secondary")
             with gr.Tab("Articles", id="articles"):
-                search = gr.Textbox(placeholder="Search titles, sources and ids…", show_label=False, max_lines=1)
+                search = gr.Textbox(placeholder="Search titles, sources, ids and text…", show_label=False, max_lines=1)
                 articles = gr.HTML()
             with gr.Tab("Index", id="index"):
                 status = gr.HTML()
@@ -296,7 +300,14 @@ def build_blocks(service: Service) -> Any:
             try:
                 return service.ask(question, turns_in).as_json()
             except _POLITE as exc:
-                return {"question": question, "answered": False, "answer": str(exc), "confidence": 0.0, "citations": []}
+                return {
+                    "question": question,
+                    "answered": False,
+                    "answer": str(exc),
+                    "confidence": 0.0,
+                    "citations": [],
+                    "closest": [],
+                }
 
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
     return demo

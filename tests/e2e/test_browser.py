@@ -57,11 +57,17 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def open_page(browser: Browser, web: Server, width: int = 1280, height: int = 860) -> Page:
+def new_page(browser: Browser, web: Server, width: int = 1280, height: int = 860) -> Page:
+    """A page that records every request it makes beyond this server in ``OUTSIDE``."""
     page = browser.new_page(viewport={"width": width, "height": height})
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((web.url, "data:", "blob:")) else None)
     OUTSIDE[id(page)] = outside
+    return page
+
+
+def open_page(browser: Browser, web: Server, width: int = 1280, height: int = 860) -> Page:
+    page = new_page(browser, web, width, height)
     page.goto(web.url)
     page.wait_for_selector(".vb-welcome")
     page.locator("#vb-examples button").first.wait_for()  # the page has loaded its examples
@@ -82,8 +88,21 @@ def ask(page: Page, question: str) -> None:
     )
 
 
+def column(page: Page) -> tuple[float, float, float]:
+    """Where the header sits: x, y and width (the same on every tab and in every state)."""
+    box = page.locator("#vb-header-host").bounding_box()
+    assert box is not None
+    return round(box["x"]), round(box["y"]), round(box["width"])
+
+
+def in_view(page: Page, selector: str, height: int = 860) -> bool:
+    box = page.locator(selector).last.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height
+
+
 def test_ask_see_the_excerpt_and_open_the_article_at_the_highlight(browser: Browser, web: Server, shots: Path) -> None:
     page = open_page(browser, web)
+    layout = column(page)
     page.screenshot(path=str(shots / "welcome.png"))
     ask(page, "Who did Blinken meet in Ramallah?")
     answer = page.locator(".vb-answered").last
@@ -92,19 +111,71 @@ def test_ask_see_the_excerpt_and_open_the_article_at_the_highlight(browser: Brow
         in answer.locator(".vb-quote").first.inner_text()
     )
     assert answer.locator("mark.vb-short").first.inner_text() == "Mahmoud Abbas"
+    assert column(page) == layout
     page.screenshot(path=str(shots / "answer.png"))
-    answer.locator(".vb-source").first.click()
+    ask(page, "And in Turkey?")
+    assert "Erdogan" in page.locator(".vb-answered").last.inner_text()
+    assert in_view(page, ".vb-turn") and in_view(page, "#vb-question textarea")  # new answer's top and the input
+    page.screenshot(path=str(shots / "followup.png"))
+    ask(page, "What did Netanyahu reject?")
+    quotes = page.locator(".vb-answered").last.locator(".vb-quote").all_inner_texts()
+    assert any("“full force.” [" in q for q in quotes) and not any("””" in q for q in quotes)
+    page.locator(".vb-answered").last.locator(".vb-source").first.click()
     cited = page.locator("#vb-cited-span")
+    cited.wait_for()
+    page.keyboard.press("Escape")
+    ask(page, "Who did Blinken meet in Ramallah?")
+    page.locator(".vb-answered").last.locator(".vb-source").first.click()
     cited.wait_for()
     assert cited.inner_text().startswith("Blinken recently met with Palestinian President Mahmoud Abbas in Ramallah")
     assert page.locator("#vb-drawer mark.vb-short").inner_text() == "Mahmoud Abbas"
     box = cited.bounding_box()
     assert box is not None and 0 <= box["y"] < 860  # scrolled into view
+    page.wait_for_timeout(300)  # the drawer slides in
+    assert close_button_offset(page) <= 1.5
     page.screenshot(path=str(shots / "article.png"))
     page.keyboard.press("Escape")
     ask(page, "How do I bake sourdough bread at home?")
     assert page.locator(".vb-refused").last.inner_text().startswith("The indexed articles don't answer this.")
+    assert page.locator(".vb-refused").last.locator(".vb-closest .vb-source").count() >= 1
+    page.screenshot(path=str(shots / "refusal.png"))
     assert OUTSIDE[id(page)] == []  # the page never reaches beyond this server
+    page.close()
+
+
+def close_button_offset(page: Page) -> float:
+    """How far the × glyph's centre is from its button's centre, in pixels."""
+    return float(
+        page.evaluate(
+            """() => { const b = document.querySelector('#vb-drawer .vb-close');
+                       const r = document.createRange(); r.selectNodeContents(b);
+                       const g = r.getBoundingClientRect(), o = b.getBoundingClientRect();
+                       return Math.max(Math.abs((g.left + g.right - o.left - o.right) / 2),
+                                       Math.abs((g.top + g.bottom - o.top - o.bottom) / 2)); }"""
+        )
+    )
+
+
+def test_articles_and_index_tabs_keep_the_layout(browser: Browser, web: Server, shots: Path) -> None:
+    page = open_page(browser, web)
+    layout = column(page)
+    page.get_by_role("tab", name="Articles").click()
+    page.locator(".vb-article-row").first.wait_for()
+    assert column(page) == layout
+    page.get_by_placeholder("Search titles, sources, ids and text…").fill("Erdogan")
+    page.locator(".vb-snippet mark", has_text="Erdogan").first.wait_for()
+    page.screenshot(path=str(shots / "articles.png"))
+    page.get_by_role("tab", name="Index").click()
+    page.locator(".vb-status table").wait_for()
+    assert column(page) == layout
+    borders = page.evaluate(
+        """() => [...document.querySelectorAll('.vb-status table, .vb-status th, .vb-status td')]
+                 .flatMap(e => { const s = getComputedStyle(e);
+                   return ['Top', 'Right', 'Bottom', 'Left'].filter(k => s['border' + k + 'Width'] !== '0px')
+                     .map(k => s['border' + k + 'Color']); })"""
+    )
+    assert borders and "rgb(0, 0, 0)" not in borders  # soft lines like the rest of the page
+    page.screenshot(path=str(shots / "index.png"))
     page.close()
 
 
@@ -186,4 +257,15 @@ def test_subscribe_to_a_feed_in_the_index_tab(browser: Browser, web: Server, sit
     page.get_by_role("tab", name="Ask").click()
     ask(page, "When does the night ferry to the islands return?")
     assert "returns on Friday" in page.locator(".vb-a").last.inner_text()
+    page.close()
+
+
+def test_api_docs_render_offline_from_this_server(browser: Browser, web: Server, shots: Path) -> None:
+    page = new_page(browser, web)
+    page.goto(f"{web.url}/docs")
+    page.locator(".opblock-summary-path", has_text="/api/ask").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(shots / "docs.png"))
+    assert OUTSIDE[id(page)] == []  # Swagger UI comes from this server, not a CDN
+    assert httpx.get(f"{web.url}/redoc").status_code == 404  # ReDoc would fetch its logo from a CDN
     page.close()

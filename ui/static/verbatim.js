@@ -136,4 +136,14 @@
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();
   });
+
+  // A new answer: bring its top into view (the question box stays below it, sticky).
+  let turns = 0;
+  new MutationObserver(() => {
+    const all = document.querySelectorAll(".vb-turn");
+    if (all.length > turns && all[all.length - 1].querySelector(".vb-a")) {
+      all[all.length - 1].scrollIntoView({ block: "start" });
+    }
+    turns = all.length;
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();
