@@ -6,7 +6,8 @@ VENV ?= .venv
 # The one place torch is pinned: the CPU build, from PyTorch's CPU wheel index as PyTorch's own
 # install instructions do (PyPI's Linux torch is the CUDA build, with gigabytes of nvidia-*
 # packages). If that index cannot be reached, torch comes from pip's configured index instead
-# (with a note). TORCH is the one override, pip arguments included; with an NVIDIA GPU:
+# (with a note). The probe runs isolated, so a local wheel folder in pip's configuration cannot
+# make an unreachable index look reachable. TORCH is the one override, pip arguments included; with an NVIDIA GPU:
 #   make serve TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
 TORCH ?= torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 CORPUS ?= seeds
@@ -39,7 +40,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	@if $(PIP) install --dry-run --no-deps --timeout 10 --retries 0 $(TORCH) >/dev/null 2>&1; then \
+	@if $(PIP) install --isolated --ignore-installed --dry-run --no-deps --timeout 10 --retries 0 $(TORCH) >/dev/null 2>&1; then \
 	  echo "$(PIP) install $(TORCH)"; $(PIP) install $(TORCH); \
 	else \
 	  echo "note: could not reach the index in TORCH=\"$(TORCH)\"; installing $(firstword $(TORCH)) from pip's configured index" \
