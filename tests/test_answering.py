@@ -174,7 +174,8 @@ def test_a_boosted_window_lets_a_strong_answer_from_outside_through_and_says_so(
 def test_a_named_range_filters_even_when_relative_dates_boost(booster: Answerer) -> None:
     answer = booster.ask("What did Netanyahu reject since November 12?")
     assert answer.text.startswith("Searched only articles dated 12-15 November 2023 (“since November 12”).\n\n")
-    assert {c.article_id for c in answer.citations} == {SEED_A}
+    shown = answer.citations or answer.closest  # quoted, or the closest passages of a refusal
+    assert shown and {c.article_id for c in shown} == {SEED_A}
 
 
 @pytest.mark.parametrize(
