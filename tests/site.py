@@ -82,19 +82,23 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             route = site.routes.get(self.path)
             if route is None:
                 route = Route(b"robots: none" if self.path == "/robots.txt" else b"not here", 404, "text/plain")
-            status = self._answer(route)
+            self._answer(route)
+
+        def _start(self, status: int) -> None:
+            # recorded before the answer goes out: a client that has its answer sees its hit
             site.hits.append(Hit(self.path, dict(self.headers), status))
+            self.send_response(status)
 
         def _answer(self, route: Route) -> int:
             if route.delay:
                 time.sleep(route.delay)
             etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
             if route.validators and route.status == 200 and self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
+                self._start(304)
                 self.send_header("ETag", etag)
                 self.end_headers()
                 return 304
-            self.send_response(route.status)
+            self._start(route.status)
             self.send_header("Content-Type", route.content_type)
             if route.location:
                 self.send_header("Location", route.location)
