@@ -34,6 +34,14 @@ def _counts(_: click.Context, __: click.Parameter, value: str) -> list[int]:
     return counts
 
 
+def _squad_source(given: Path | None) -> Path:
+    """The SQuAD file to take text and questions from: the one given, else the first found."""
+    source = given or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
+    if source is None:
+        raise click.UsageError("no SQuAD file found; pass --squad FILE")
+    return source
+
+
 def _machine() -> dict[str, object]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -104,9 +112,7 @@ def bench_command(
         return
     from lab.bench import measure, plot
 
-    source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
-    if source is None:
-        raise click.UsageError("no SQuAD file found; pass --squad FILE")
+    source = _squad_source(squad_file)
     machine = _machine()
     click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}; text and questions from {source}")
     results = []
@@ -162,9 +168,7 @@ def load_command(
     """Concurrent users asking a loopback server through the JSON API, then the same while it reindexes."""
     from lab.load import run_load
 
-    source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
-    if source is None:
-        raise click.UsageError("no SQuAD file found; pass --squad FILE")
+    source = _squad_source(squad_file)
     machine = _machine()
     click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}")
     results = run_load(users, seconds, passages, workdir, source, click.echo)
@@ -221,9 +225,7 @@ def server_command(
     """A Chroma server holding synthetic passages (perturbed copies of the bench's), with apps in front."""
     from lab.server_scale import run
 
-    source = squad_file or next((p for p in _SQUAD_CANDIDATES if p.exists()), None)
-    if source is None:
-        raise click.UsageError("no SQuAD file found; pass --squad FILE")
+    source = _squad_source(squad_file)
     machine = _machine()
     click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}")
     result = run(passages, app_counts, workdir.resolve(), source, corpus, cache_file, click.echo)
