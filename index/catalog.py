@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.article import Article
-from index.chunking import Passage
+from index.chunking import Passage, passage_context
 from index.filters import Filters, date_number
 from index.generation import ArticleRecord
 from index.keyword import FTS_TOKENIZER, fts_all, fts_query
@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS passages (
     version TEXT NOT NULL, position INTEGER NOT NULL, start_char INTEGER NOT NULL,
     end_char INTEGER NOT NULL, vector BLOB NOT NULL, sentences TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages (article_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (text, tokenize='{FTS_TOKENIZER}');
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (text, context, tokenize='{FTS_TOKENIZER}');
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab (passages_fts, 'row');
 """
 
@@ -159,8 +159,8 @@ class Catalog:
                     ),
                 )
                 db.execute(
-                    "INSERT INTO passages_fts (rowid, text) VALUES (?, ?)",
-                    (cursor.lastrowid, p.text),
+                    "INSERT INTO passages_fts (rowid, text, context) VALUES (?, ?, ?)",
+                    (cursor.lastrowid, p.text, passage_context(article)),
                 )
 
     def remove(self, article_id: str) -> None:

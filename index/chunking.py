@@ -42,11 +42,22 @@ class Passage:
     start: int
     end: int
     text: str
+    context: str = ""  # what the encoder reads before the text (the article's title); never quoted
 
     @property
     def text_hash(self) -> str:
-        """Key of the embedding cache: equal texts share one embedding."""
-        return text_hash(self.text)
+        """Key of the embedding cache: equal texts under an equal context share one embedding."""
+        return text_hash(encoder_input(self.context, self.text))
+
+
+def encoder_input(context: str, text: str) -> str:
+    """What the encoder reads for a passage: its context line, a blank line, then its own text."""
+    return f"{context}\n\n{text}" if context else text
+
+
+def passage_context(article: Article) -> str:
+    """The retrieval context of an article's passages: its title, on one line."""
+    return " ".join(article.title.split())
 
 
 def text_hash(text: str) -> str:
@@ -60,12 +71,19 @@ def passage_id(article_id: str, version: str, position: int) -> str:
 
 
 def chunk(article: Article, settings: ChunkSettings) -> tuple[Passage, ...]:
-    """Cut ``article`` into passages; every sentence lies whole inside at least one."""
+    """Cut ``article`` into passages; every sentence lies whole inside at least one.
+
+    A long paragraph is cut into windows of its sentences; then consecutive paragraphs (and
+    windows) are packed together up to ``settings.words``, evenly, so a news article's
+    one-sentence paragraphs travel with their neighbours. Each passage carries the article's
+    title as its context for the encoder.
+    """
     units: list[Span] = []
     for para_start, para_end in paragraphs(article.text):
         spans = _bounded(article.text, sentences(article.text, para_start, para_end), settings)
         units.extend(_windows(article.text, spans, settings))
-    units = _merge_small(article.text, units, settings)
+    units = _pack(article.text, units, settings)
+    context = passage_context(article)
     return tuple(
         Passage(
             id=passage_id(article.id, article.version, position),
@@ -75,6 +93,7 @@ def chunk(article: Article, settings: ChunkSettings) -> tuple[Passage, ...]:
             start=start,
             end=end,
             text=article.text[start:end],
+            context=context,
         )
         for position, (start, end) in enumerate(units)
     )
@@ -125,17 +144,34 @@ def _windows(text: str, spans: list[Span], settings: ChunkSettings) -> list[Span
     return windows
 
 
-def _merge_small(text: str, units: list[Span], settings: ChunkSettings) -> list[Span]:
-    """Join a tiny unit (a heading, a one-line paragraph) with its neighbour when both fit."""
-    small = max(1, min(settings.words // 4, 15))  # headings and one-liners, not real paragraphs
-    merged: list[Span] = []
-    for unit in units:
-        if merged:
-            previous = merged[-1]
-            joined = (previous[0], unit[1])
-            tiny = _words(text, previous) < small or _words(text, unit) < small
-            if tiny and _words(text, joined) <= settings.words and previous[1] <= unit[0]:
-                merged[-1] = joined
-                continue
-        merged.append(unit)
-    return merged
+def _pack(text: str, units: list[Span], settings: ChunkSettings) -> list[Span]:
+    """Join consecutive units into as few passages of at most ``words`` words as possible, evenly.
+
+    An exact partition (dynamic programming): the fewest passages first, then the most even
+    sizes (least sum of squares), so a news article's one-sentence paragraphs are not left
+    alone and the last passage is not a stub. Overlapping windows of one long paragraph stay
+    apart (each is already near the limit).
+    """
+    if not units:
+        return []
+    counts = [_words(text, unit) for unit in units]
+    best: list[tuple[int, int, int]] = [(0, 0, 0)]  # per prefix: (passages, sum of squared sizes, split)
+    for end in range(1, len(units) + 1):
+        choice: tuple[int, int, int] | None = None
+        size = 0
+        for start in range(end - 1, -1, -1):
+            size += counts[start]
+            if start < end - 1 and (size > settings.words or units[start][1] > units[start + 1][0]):
+                break
+            candidate = (best[start][0] + 1, best[start][1] + size * size, start)
+            if choice is None or candidate[:2] < choice[:2]:
+                choice = candidate
+        assert choice is not None  # a unit alone is always allowed
+        best.append(choice)
+    bounds: list[Span] = []
+    end = len(units)
+    while end > 0:
+        start = best[end][2]
+        bounds.append((units[start][0], units[end - 1][1]))
+        end = start
+    return bounds[::-1]

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from index.chunking import encoder_input
 from index.errors import ModelLoadError
 from index.vectors import PassageVectors, Vectors, passage_sentences
 
@@ -30,7 +31,10 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> Vectors: ...
 
     def embed_passages(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+        contexts: Sequence[str] | None = None,
     ) -> list[PassageVectors]: ...
 
 
@@ -103,19 +107,28 @@ class SentenceTransformerEmbedder:
         return np.concatenate(parts)
 
     def embed_passages(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+        contexts: Sequence[str] | None = None,
     ) -> list[PassageVectors]:
         """Embed passages and, from the same forward pass, each of their sentences.
 
+        ``contexts`` (one per text, e.g. the article's title) are read before each text, so the
+        passage vector knows what the article is about; the sentence vectors stay the text's.
         A sentence vector is the mean of the passage's contextual token embeddings inside the
         sentence. Sentences past the model's input limit are embedded on their own instead.
         """
         model = self._load()
+        heads = list(contexts) if contexts is not None else [""] * len(texts)
         results: list[PassageVectors] = []
         for first in range(0, len(texts), self._batch_size):
             batch = list(texts[first : first + self._batch_size])
-            outputs = model.encode(batch, batch_size=self._batch_size, output_value=None, show_progress_bar=False)
-            results.extend(_pool(model, text, output) for text, output in zip(batch, outputs, strict=True))
+            inputs = [encoder_input(h, t) for h, t in zip(heads[first : first + len(batch)], batch, strict=True)]
+            outputs = model.encode(inputs, batch_size=self._batch_size, output_value=None, show_progress_bar=False)
+            results.extend(
+                _pool(model, text, full, output) for text, full, output in zip(batch, inputs, outputs, strict=True)
+            )
             if progress is not None:
                 progress(len(batch))
         return _fill_missing(model, texts, results, self._batch_size)
@@ -142,18 +155,20 @@ def _unit(vector: Vectors) -> Vectors:
     return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
 
 
-def _pool(model: Any, text: str, output: dict[str, Any]) -> PassageVectors:
+def _pool(model: Any, text: str, full: str, output: dict[str, Any]) -> PassageVectors:
+    """The passage vector of ``full`` (context + text) and the sentence vectors of ``text``, its tail."""
     mask = output["attention_mask"].bool()
     tokens = output["token_embeddings"][mask].float().numpy()
     passage = _unit(output["sentence_embedding"].float().numpy())
     spans = tuple(passage_sentences(text))
-    offsets = model.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)[
+    shift = len(full) - len(text)
+    offsets = model.tokenizer(full, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)[
         "offset_mapping"
     ]
     matrix = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
     if len(offsets) == tokens.shape[0]:
-        starts = np.array([a for a, _ in offsets])
-        ends = np.array([b for _, b in offsets])
+        starts = np.array([a - shift for a, _ in offsets])
+        ends = np.array([b - shift for _, b in offsets])
         for row, (start, end) in enumerate(spans):
             inside = (ends > starts) & (starts >= start) & (ends <= end)
             if inside.any():

@@ -27,7 +27,7 @@ from index.generation import DenseHit, Generation
 from index.lease import StoreLease
 from index.localstate import LocalState
 from index.lock import WriterLock
-from index.store import ChromaStore, IndexSettings, StoreState
+from index.store import PASSAGE_LAYOUT, ChromaStore, IndexSettings, StoreState
 from index.vectors import Vectors
 
 _RETIRE_SECONDS = 60.0  # a replaced replica stays open this long for answers that began on it
@@ -90,6 +90,7 @@ class LiveIndex:
             chunk_overlap=self.config.chunk_overlap
             if self.config.chunk_overlap is not None
             else (current.chunk_overlap if current else 1),
+            layout=PASSAGE_LAYOUT,
         )
 
     def check_settings(self) -> None:
@@ -100,7 +101,7 @@ class LiveIndex:
         wanted = self.wanted_settings()
         differences = [
             f"{name} {getattr(current, name)!r} (asked for {getattr(wanted, name)!r})"
-            for name in ("model", "chunk_words", "chunk_overlap")
+            for name in ("model", "chunk_words", "chunk_overlap", "layout")
             if getattr(current, name) != getattr(wanted, name)
         ]
         if differences:

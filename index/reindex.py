@@ -265,10 +265,12 @@ class Reindexer:
         tick: Callable[[int], None],
     ) -> None:
         vectors = generation.embeddings_for([p.text_hash for _, ps in batch for p in ps])
-        missing = {p.text_hash: p.text for _, ps in batch for p in ps if p.text_hash not in vectors}
+        missing = {p.text_hash: p for _, ps in batch for p in ps if p.text_hash not in vectors}
         tick(sum(len(ps) for _, ps in batch) - len(missing))
         if missing:
-            fresh = self.live.embedder().embed_passages(list(missing.values()), progress=tick)
+            fresh = self.live.embedder().embed_passages(
+                [p.text for p in missing.values()], progress=tick, contexts=[p.context for p in missing.values()]
+            )
             vectors.update(zip(missing, fresh, strict=True))
         counts.embedded += len(missing)
         counts.reused += sum(len(ps) for _, ps in batch) - len(missing)

@@ -32,6 +32,10 @@ class IndexSettings:
     dimension: int
     chunk_words: int
     chunk_overlap: int
+    layout: int = 1  # how passages are cut and what the encoder reads; see PASSAGE_LAYOUT
+
+
+PASSAGE_LAYOUT = 2  # 1: paragraphs alone, no context; 2: paragraphs packed, the title read before each passage
 
 
 @dataclass(frozen=True, slots=True)

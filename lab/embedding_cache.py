@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.chunking import encoder_input
 from index.embedding import Embedder
 from index.vectors import PassageVectors, Vectors
 
@@ -55,15 +56,23 @@ class CachedEmbedder:
         return self._inner.embed_query(text)
 
     def embed_passages(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+        contexts: Sequence[str] | None = None,
     ) -> list[PassageVectors]:
         """Cached vectors where the cache has them; the rest encoded by the model and stored."""
-        keys = [self._key(t) for t in texts]
+        heads = list(contexts) if contexts is not None else [""] * len(texts)
+        keys = [self._key(encoder_input(h, t)) for h, t in zip(heads, texts, strict=True)]
         found = self._lookup(keys)
         if progress is not None and found:
             progress(len([k for k in keys if k in found]))
         missing = [i for i, k in enumerate(keys) if k not in found]
-        fresh = self._inner.embed_passages([texts[i] for i in missing], progress) if missing else []
+        fresh = (
+            self._inner.embed_passages([texts[i] for i in missing], progress, [heads[i] for i in missing])
+            if missing
+            else []
+        )
         for i, vectors in zip(missing, fresh, strict=True):
             found[keys[i]] = vectors
         self._store([(keys[i], v) for i, v in zip(missing, fresh, strict=True)])

@@ -10,6 +10,7 @@ sets carry it) is its as-of day, which "this week" counts back from.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from index.live import LiveIndex
 from index.reindex import Progress, Reindexer
 from index.sentences import sentences
 from qa.answering import Answerer, AnswerSettings, Result
+from qa.dates import find_dates
 from qa.metrics import auroc, contains_answer, exact_match, f1, hit_rate, percentile, reciprocal_rank
 from qa.models import Models
 from qa.reader import Reader
@@ -261,7 +263,28 @@ def summarize(run: EvalRun) -> dict[str, Any]:
         summary["refused_answerable"] = _share([not o.answered for o in answerable])
     if not run.foreign:
         summary["auroc"] = auroc([o.confidence for o in outcomes], [o.cited for o in outcomes])
+        summary.update(_by_relative_dates(answerable))
     return summary
+
+
+def _by_relative_dates(answerable: Sequence[Outcome]) -> dict[str, Any]:
+    """The open-domain measures apart for questions with a relative date ("this week") and the rest."""
+    relative = [o for o in answerable if _is_relative(o.question)]
+    if not relative:
+        return {}
+    rest = [o for o in answerable if not _is_relative(o.question)]
+    keys = ("answer_in_top1", "answer_in_top10", "first_excerpt_has_answer")
+    mine, theirs = open_domain_measures(relative), open_domain_measures(rest)
+    return {
+        "relative_date_questions": len(relative),
+        **{f"relative_{k}": mine[k] for k in keys},
+        **{f"other_{k}": theirs[k] for k in keys},
+    }
+
+
+def _is_relative(question: GoldQuestion) -> bool:
+    intent = find_dates(question.question, question.asked_on)
+    return intent is not None and intent.relative
 
 
 def _share(flags: Sequence[bool]) -> float:
@@ -270,6 +293,18 @@ def _share(flags: Sequence[bool]) -> float:
 
 def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def _asked_within(questions: list[GoldQuestion], asked: tuple[dt.date | None, dt.date | None]) -> list[GoldQuestion]:
+    """The questions asked within the given days (a question without ``asked_on`` only when no bound is set)."""
+    since, until = asked
+    if since is None and until is None:
+        return questions
+    return [
+        q
+        for q in questions
+        if q.asked_on is not None and (since is None or q.asked_on >= since) and (until is None or q.asked_on <= until)
+    ]
 
 
 def _half(squad: SquadSet, articles: str, split_seed: int) -> list[GoldQuestion]:
@@ -294,6 +329,7 @@ def evaluate(
     articles: str = "all",
     split_seed: int = 13,
     indexing: Progress | None = None,
+    asked: tuple[dt.date | None, dt.date | None] = (None, None),
 ) -> tuple[dict[str, Any], EvalRun]:
     """The whole evaluation: index, ask, measure.
 
@@ -306,7 +342,7 @@ def evaluate(
     try:
         answerer = Answerer(live, settings, models, reader)
         answerer.warm_up()
-        questions = sample(_half(squad, articles, split_seed), limit, seed)
+        questions = sample(_asked_within(_half(squad, articles, split_seed), asked), limit, seed)
         tick = progress(len(questions), 0) if progress else None
         run = run_questions(answerer, questions, against is not None, tick)
         run.index_seconds = index_seconds

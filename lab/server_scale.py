@@ -29,7 +29,7 @@ from index.article import make_article
 from index.chunking import ChunkSettings, Passage, chunk
 from index.embedding import SentenceTransformerEmbedder
 from index.generation import ArticleRecord, Generation
-from index.store import ChromaStore, IndexSettings, StoreState
+from index.store import PASSAGE_LAYOUT, ChromaStore, IndexSettings, StoreState
 from index.vectors import PassageVectors
 from lab.embedding_cache import CachedEmbedder
 from qa.metrics import percentile
@@ -81,7 +81,7 @@ def fill(store: ChromaStore, items: Iterator[Item], echo: Echo, model: str) -> t
                 last = time.perf_counter()
                 echo(f"  {written:,} passages in {last - started:.0f} s")
     written += _write(generation, batch)
-    settings = IndexSettings(model=model, dimension=384, chunk_words=150, chunk_overlap=1)
+    settings = IndexSettings(model=model, dimension=384, chunk_words=150, chunk_overlap=1, layout=PASSAGE_LAYOUT)
     store.set_state(StoreState(generation.token, 1, True, settings))
     return generation, written, time.perf_counter() - started
 

@@ -21,6 +21,7 @@ Matrix = npt.NDArray[np.float64]
 
 PASSAGE_FEATURES = (
     "dense", "bm25", "bm25_norm", "coverage", "sent_coverage", "sent_dense", "sent_type_match", "sent_bigram",
+    "dense_lrank", "bm25_lrank", "dense_gap",
 )  # fmt: skip
 SENTENCE_FEATURES = (
     "s_coverage", "s_dense", "p_score", "p_rank", "context_coverage", "s_words",

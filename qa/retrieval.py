@@ -117,9 +117,8 @@ class Retriever:
         bm25.update(snapshot.keyword_scores(query.all_words, unscored))
         dates = snapshot.article_dates([p.article_id for p in passages.values()])
         top_bm25 = max(bm25.values(), default=0.0)
-        hits = []
-        for passage_id, passage in passages.items():
-            features = _passage_features(
+        pool = {
+            passage_id: _passage_features(
                 passage,
                 vectors[passage_id],
                 found,
@@ -128,6 +127,12 @@ class Retriever:
                 dates.get(passage.article_id),
                 boost,
             )
+            for passage_id, passage in passages.items()
+        }
+        _add_rank_features(pool)
+        hits = []
+        for passage_id, features in pool.items():
+            passage = passages[passage_id]
             features.update(_cue_features(passage, vectors[passage_id], query))
             hits.append(
                 Hit(
@@ -140,6 +145,24 @@ class Retriever:
             )
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits, found
+
+
+def _add_rank_features(pool: dict[str, Features]) -> None:
+    """Each candidate's place among the others by dense and by keyword score, and its gap to the best.
+
+    Ranks mean the same in any collection, where raw scores shift with the domain and its size:
+    the rank-fusion peers rely on exactly this.
+    """
+    if not pool:
+        return
+    top_dense = max(f["dense"] for f in pool.values())
+    for name, key in (("dense_lrank", "dense"), ("bm25_lrank", "bm25")):
+        order = sorted(pool, key=lambda i: pool[i][key], reverse=True)
+        for rank, passage_id in enumerate(order):
+            unscored = key == "bm25" and pool[passage_id][key] <= 0.0
+            pool[passage_id][name] = -math.log1p(len(order) if unscored else rank)
+    for features in pool.values():
+        features["dense_gap"] = features["dense"] - top_dense
 
 
 def _within(filters: Filters | None, boost: tuple[dt.date, dt.date] | None) -> Filters | None:

@@ -43,6 +43,8 @@ class SquadArticle:
     id: str
     title: str
     text: str
+    date: str | None = None  # YYYY-MM-DD, where the file gives it (the news sets do)
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,9 @@ def load_squad(path: Path) -> SquadSet:
                     )
             parts.append(text)
             offset += len(text) + 2
-        articles.append(SquadArticle(article_id, title, "\n\n".join(parts)))
+        date = str(entry["date"]) if entry.get("date") else None
+        url = str(entry["url"]) if entry.get("url") else None
+        articles.append(SquadArticle(article_id, title, "\n\n".join(parts), date, url))
     return SquadSet(str(data.get("version", "")), tuple(articles), tuple(questions))
 
 
@@ -134,7 +138,19 @@ def _occurrences(text: str, wanted: str) -> list[int]:
 
 def write_corpus(squad: SquadSet, path: Path) -> None:
     """Write the articles as a JSON Lines corpus (only if its content changed, to keep reindexes no-ops)."""
-    lines = [json.dumps({"id": a.id, "title": a.title, "text": a.text}, ensure_ascii=False) for a in squad.articles]
+    lines = [
+        json.dumps(
+            {
+                "id": a.id,
+                "title": a.title,
+                **({"date": a.date} if a.date else {}),
+                **({"url": a.url} if a.url else {}),
+                "text": a.text,
+            },
+            ensure_ascii=False,
+        )
+        for a in squad.articles
+    ]
     content = "\n".join(lines) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text(encoding="utf-8") != content:
@@ -154,3 +170,14 @@ def split_articles(squad: SquadSet, seed: int) -> tuple[set[str], set[str]]:
     random.Random(seed).shuffle(ids)
     half = len(ids) // 2
     return set(ids[:half]), set(ids[half:])
+
+
+def sample_articles(squad: SquadSet, count: int, seed: int) -> SquadSet:
+    """A seeded sample of ``count`` articles with their questions (all of them if there are fewer)."""
+    ids = sorted(a.id for a in squad.articles)
+    keep = set(random.Random(seed).sample(ids, count)) if count < len(ids) else set(ids)
+    return SquadSet(
+        squad.version,
+        tuple(a for a in squad.articles if a.id in keep),
+        tuple(q for q in squad.questions if q.article_id in keep),
+    )

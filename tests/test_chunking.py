@@ -42,10 +42,31 @@ def check_invariants(article: Article, passages: tuple[Passage, ...], chunking: 
 
 def test_seed_passages_keep_offsets_and_follow_paragraphs() -> None:
     chunking = ChunkSettings()
+    packed = 0
     for article in corpus_articles(SEEDS).values():
         passages = chunk(article, chunking)
         check_invariants(article, passages, chunking)
-        assert [p.text for p in passages] == [article.text[s:e] for s, e in paragraphs(article.text)]
+        spans = paragraphs(article.text)
+        packed += len(spans) - len(passages)  # short paragraphs travel together
+        for p in passages:  # each passage is a run of whole paragraphs (none of the seeds' is long)
+            inside = [(s, e) for s, e in spans if p.start <= s and e <= p.end]
+            assert inside and inside[0][0] == p.start and inside[-1][1] == p.end
+            assert p.context == article.title
+    assert packed > 0
+
+
+def test_news_paragraphs_are_packed_evenly_and_the_title_is_context_only() -> None:
+    body = "\n\n".join(f"Paragraph {i} says one short thing about the harbour repairs today." for i in range(40))
+    article = make_article(id="news", title="Harbour repairs\nto cost more", text=body)
+    chunking = ChunkSettings(words=100)
+    passages = chunk(article, chunking)
+    check_invariants(article, passages, chunking)
+    sizes = [words(p.text) for p in passages]
+    assert len(passages) == 5 and min(sizes) >= 70  # 440 words: five passages of 88, no stub at the end
+    assert all(p.context == "Harbour repairs to cost more" for p in passages)
+    renamed = chunk(make_article(id="news", title="Another title", text=body), chunking)
+    assert [p.text for p in renamed] == [p.text for p in passages]
+    assert all(a.text_hash != b.text_hash for a, b in zip(renamed, passages, strict=True))  # a new title re-embeds
 
 
 def test_a_long_paragraph_is_split_into_balanced_overlapping_windows() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.live import LiveIndex
-from lab.evaluate import EvalRun, Outcome, _half, check_corpus, run_questions, summarize
+from lab.evaluate import EvalRun, Outcome, _asked_within, _half, check_corpus, open_corpus, run_questions, summarize
 from qa.answering import Answerer
 from qa.squad import GoldQuestion, load_squad
 
@@ -142,3 +142,33 @@ def test_eval_squad_shows_the_indexing_progress_bar_of_verbatim_index(tmp_path: 
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "indexing:" in result.stderr and "passage/s" in result.stderr
+
+
+def test_news_articles_are_indexed_with_their_dates_and_urls_and_questions_split_by_day(tmp_path: Path) -> None:
+    articles = [
+        {"title": "Harbour repairs", "date": "2024-01-04", "url": "https://gazette.example/harbour",
+         "paragraphs": [{"context": "The harbour repairs will cost 4 million euros, the council said.",
+                         "qas": [{"id": "q1", "question": "How much will the harbour repairs cost?",
+                                  "asked_on": "2024-01-05",
+                                  "answers": [{"text": "4 million euros", "answer_start": 30}]}]}]},
+        {"title": "Bridge vote", "date": "2024-04-02",
+         "paragraphs": [{"context": "The council delayed its vote on the new bridge until May.",
+                         "qas": [{"id": "q2", "question": "Until when was the bridge vote delayed?",
+                                  "asked_on": "2024-04-05", "answers": [{"text": "May", "answer_start": 53}]}]}]},
+    ]  # fmt: skip
+    path = tmp_path / "news.squad.json"
+    path.write_text(json.dumps({"version": "1.1", "data": articles}), encoding="utf-8")
+    squad = load_squad(path)
+    live, _ = open_corpus(squad, tmp_path / "corpus" / "news.jsonl", tmp_path / "ix", None)
+    try:
+        with live.reading() as snapshot:
+            harbour, bridge = (snapshot.article(a.id) for a in squad.articles)
+        assert harbour is not None and bridge is not None
+        assert (harbour.article.date, harbour.article.url) == (dt.date(2024, 1, 4), "https://gazette.example/harbour")
+        assert (bridge.article.date, bridge.article.url) == (dt.date(2024, 4, 2), None)
+    finally:
+        live.close()
+    questions = list(squad.questions)
+    assert [q.id for q in _asked_within(questions, (None, dt.date(2024, 3, 31)))] == ["q1"]
+    assert [q.id for q in _asked_within(questions, (dt.date(2024, 4, 1), None))] == ["q2"]
+    assert _asked_within(questions, (None, None)) == questions

@@ -198,12 +198,15 @@ class FailingEmbedder:
         return self._real.embed_query(text)
 
     def embed_passages(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+        contexts: Sequence[str] | None = None,
     ) -> list[PassageVectors]:
         if self._calls == 0:
             raise self._error
         self._calls -= 1
-        return self._real.embed_passages(texts, progress)
+        return self._real.embed_passages(texts, progress, contexts)
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("disk full")], ids=["ctrl-c", "crash"])

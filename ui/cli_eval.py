@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -69,6 +70,15 @@ def eval_group() -> None:
     "--articles", type=click.Choice(["all", "held-out", "train"]), default="all", show_default=True,
     help="Ask the questions of all articles, or of one half of `eval fit`'s article split (seed 13).",
 )  # fmt: skip
+@click.option(
+    "--asked-since", type=click.DateTime(["%Y-%m-%d"]),
+    help="Only questions asked on or after this day (their asked_on): the later part of a news set.",
+)  # fmt: skip
+@click.option("--asked-until", type=click.DateTime(["%Y-%m-%d"]), help="Only questions asked on or before this day.")
+@click.option(
+    "--cache/--no-cache", default=True, show_default=True,
+    help="Read passage vectors encoded by an earlier run from .verbatim-eval/embeddings.sqlite (same model and text).",
+)  # fmt: skip
 @threshold_option
 @friendly_errors
 def squad_command(
@@ -82,25 +92,39 @@ def squad_command(
     use_reader: bool,
     relative_dates: Literal["filter", "boost"],
     articles: str,
+    asked_since: dt.datetime | None,
+    asked_until: dt.datetime | None,
+    cache: bool,
     threshold: float | None,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
+    from index.embedding import SentenceTransformerEmbedder
+    from lab.embedding_cache import CachedEmbedder
     from lab.evaluate import evaluate
 
     name = f"foreign-{against.resolve().name}" if against else file.stem
     index_dir = eval_index_dir or Path(".verbatim-eval") / name
     bar = ProgressBar(enabled=True)  # the same bar as `verbatim index`: indexing a news set takes minutes
+    embedder = (
+        CachedEmbedder(SentenceTransformerEmbedder(), Path(".verbatim-eval") / "embeddings.sqlite") if cache else None
+    )
+    asked = (asked_since.date() if asked_since else None, asked_until.date() if asked_until else None)
     try:
         summary, _ = evaluate(
             file, index_dir, limit, seed, against, load_models(weights),
             AnswerSettings(threshold=threshold, relative_dates=relative_dates),
             progress=_progress("asking"), reader=Reader(enabled=use_reader), articles=articles, indexing=bar,
+            embedder=embedder, asked=asked,
         )  # fmt: skip
     finally:
         bar.close()
+        if embedder is not None:
+            embedder.close()
     summary = {
         "file": str(file), "against": str(against) if against else None, "seed": seed,
-        "reader": use_reader, "articles": articles, "relative_dates": relative_dates, **summary,
+        "reader": use_reader, "articles": articles, "relative_dates": relative_dates,
+        "asked_since": asked[0].isoformat() if asked[0] else None,
+        "asked_until": asked[1].isoformat() if asked[1] else None, **summary,
     }  # fmt: skip
     print_table(summary)
     if json_out:
@@ -147,10 +171,45 @@ def print_table(summary: dict[str, Any]) -> None:
     show_default=True,
     help="Where to write the weights.",
 )
+@click.option(
+    "--articles", type=click.IntRange(2),
+    help="Use a seeded sample of this many of FILE's articles (SQuAD train has 442), split in half as usual.",
+)  # fmt: skip
+@click.option(
+    "--news", "news", multiple=True, metavar="FILE:YYYY-MM-DD",
+    help="A news file whose questions asked up to the day join the fit (repeatable); later ones stay held out.",
+)  # fmt: skip
+@click.option(
+    "--news-weight", type=click.FloatRange(0.0, min_open=True), default=1.0, show_default=True,
+    help="How much all news questions together count, against the SQuAD questions.",
+)  # fmt: skip
 @friendly_errors
-def fit_command(file: Path, squad2: Path | None, foreign: Path, seed: int, answer_rate: float, out: Path) -> None:
+def fit_command(
+    file: Path,
+    squad2: Path | None,
+    foreign: Path,
+    seed: int,
+    answer_rate: float,
+    out: Path,
+    articles: int | None,
+    news: tuple[str, ...],
+    news_weight: float,
+) -> None:
     """Fit the ranking and confidence weights on half of FILE's articles; report on the other half."""
-    from lab.fit import fit
+    from lab.fit import News, fit
 
-    report = fit(file, squad2, foreign, seed, answer_rate, out, progress=_progress)
+    parsed = []
+    for item in news:
+        path, _, day = item.rpartition(":")
+        try:
+            until = dt.date.fromisoformat(day)
+        except ValueError:
+            raise click.BadParameter(f"{item!r}: give FILE:YYYY-MM-DD", param_hint="--news") from None
+        if not Path(path).is_file():
+            raise click.BadParameter(f"{path!r} is not a file", param_hint="--news")
+        parsed.append(News(Path(path), until))
+    report = fit(
+        file, squad2, foreign, seed, answer_rate, out, progress=_progress, articles=articles, news=parsed,
+        news_weight=news_weight,
+    )  # fmt: skip
     print_table(report)
