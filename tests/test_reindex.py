@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from index.embedding import SentenceTransformerEmbedder
 from index.errors import EmptyIndexError, SettingsMismatchError
 from index.live import LiveIndex
 from index.reindex import Reindexer
+from index.store import PASSAGE_LAYOUT
 from index.vectors import PassageVectors, Vectors
 from tests.conftest import LiveFactory, both_backends
 from tests.invariants import assert_consistent, corpus_articles
@@ -125,6 +127,20 @@ def test_changed_chunk_settings_need_a_full_rebuild(corpus: Path, make_live: Liv
     assert smaller.store.tokens() == [smaller.generation.token]  # the old generation is gone
     reopened = make_live()  # no options: the index's own settings
     assert index(reopened)["unchanged"] == [SEED_A, SEED_B]
+
+
+def test_an_index_of_the_older_passage_layout_asks_for_a_full_rebuild(corpus: Path, make_live: LiveFactory) -> None:
+    live = make_live()
+    index(live, corpus)
+    state = live.state
+    assert state.settings is not None and state.settings.layout == PASSAGE_LAYOUT
+    live.store.set_state(replace(state, settings=replace(state.settings, layout=1)))  # as an older version left it
+    older = make_live()
+    with pytest.raises(SettingsMismatchError, match=r"layout 1 \(asked for 2\).*verbatim index --full"):
+        index(older, corpus)
+    report = index(older, corpus, full=True)
+    assert sorted(report["updated"]) == [SEED_A, SEED_B]
+    assert older.state.settings is not None and older.state.settings.layout == PASSAGE_LAYOUT
 
 
 def test_another_model_is_refused(corpus: Path, make_live: LiveFactory, tmp_path: Path) -> None:
