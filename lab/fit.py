@@ -20,8 +20,8 @@ from index.embedding import SentenceTransformerEmbedder
 from index.live import LiveIndex
 from lab.embedding_cache import CachedEmbedder
 from lab.evaluate import judge, open_corpus, run_questions, summarize
-from qa.answering import Answerer, AnswerSettings, Result, confidence_features
-from qa.extraction import Sentence
+from qa.answering import Answerer, AnswerSettings, Result
+from qa.decision import confidence_features
 from qa.fitting import (
     CONFIDENCE_FEATURES,
     PASSAGE_FEATURES,
@@ -35,6 +35,7 @@ from qa.fitting import (
 from qa.metrics import contains_answer
 from qa.models import Features, Models, load_models, save_models
 from qa.reader import Reader
+from qa.sentence_ranking import Sentence
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, sample_articles, split_articles
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]

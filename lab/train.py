@@ -20,7 +20,7 @@ from typing import Any
 from index.live import LiveIndex
 from index.sentences import sentences
 from lab.evaluate import _holds, open_corpus, run_questions
-from qa.answering import Answerer, AnswerSettings, Result, reader_features
+from qa.answering import Answerer, AnswerSettings, Result
 from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
 from qa.models import Features, load_models
 from qa.reader import (
@@ -36,6 +36,7 @@ from qa.reader import (
     save_weights,
 )
 from qa.reader_training import Example, TrainSettings, train, with_gold
+from qa.reading import reader_features
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]

@@ -1,4 +1,17 @@
-"""``Answerer.ask``: a question in, verbatim cited excerpts (or an honest refusal) out."""
+"""``Answerer.ask``: a question in, verbatim cited excerpts (or an honest refusal) out.
+
+The question's path, one stage per module, each taking and returning typed values:
+
+1. ``qa.query``: the question's words, answer type and dates, a follow-up's subject (``Query``);
+2. ``qa.candidates``: dense and keyword search, the union with its vectors and BM25 (``Candidates``);
+3. ``qa.passage_ranking``: every passage feature and the fitted passage model (``Hit``);
+4. ``qa.sentence_ranking``: every sentence feature and the fitted sentence model (``Sentence``);
+5. ``qa.reading``: the trained reader's pick and short answer (``Reading``);
+6. ``qa.decision``: the calibrated confidence and the threshold (``Decision``);
+7. ``qa.citations``: exact slices of the articles (``Citation``).
+
+This module runs them in order and words the answer (date notes, refusals).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +23,18 @@ from typing import Any, Literal
 from index.catalog import Snapshot
 from index.filters import Filters
 from index.live import LiveIndex
+from qa.candidates import RetrievalSettings, find_candidates
+from qa.citations import REFUSAL, Citation, cite, closest, quoted, refusal_text
 from qa.dates import DateIntent, as_of_date, day_name, describe, find_dates
-from qa.extraction import Sentence, SpanFinder, choose_excerpts, rank_sentences, repeats
-from qa.models import Features, Linear, Models, load_models
+from qa.decision import Decision, decide
+from qa.models import Features, Models, load_models
+from qa.passage_ranking import Hit, rank_passages
 from qa.query import Query, Turn, build_query
 from qa.reader import Reader, Reading
-from qa.retrieval import Hit, RetrievalSettings, Retriever
+from qa.reading import SpanFinder, choose_read_excerpts, read, reorder, short_answer
+from qa.sentence_ranking import Sentence, choose_excerpts, rank_sentences
 
-REFUSAL = "The indexed articles don't answer this."
+__all__ = ["REFUSAL", "Answer", "AnswerSettings", "Answerer", "Citation", "Result"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,39 +58,6 @@ class AnswerSettings:
     max_excerpts: int = 3
     closest: int = 3
     relative_dates: Literal["filter", "boost"] = "filter"
-
-
-@dataclass(frozen=True, slots=True)
-class Citation:
-    """Where an excerpt comes from: ``article.text[start:end] == excerpt``, always."""
-
-    n: int
-    article_id: str
-    title: str
-    date: dt.date | None
-    source: str | None
-    url: str | None
-    passage_id: str
-    start: int
-    end: int
-    excerpt: str
-    highlight: tuple[int, int] | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The API form."""
-        return {
-            "n": self.n,
-            "article_id": self.article_id,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "source": self.source,
-            "url": self.url,
-            "passage_id": self.passage_id,
-            "start": self.start,
-            "end": self.end,
-            "excerpt": self.excerpt,
-            "highlight": {"start": self.highlight[0], "end": self.highlight[1]} if self.highlight else None,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +120,7 @@ class Answerer:
         self.settings = settings or AnswerSettings()
         self.models = models or load_models()
         self.reader = reader if reader is not None else Reader()
-        self.retriever = Retriever(live, self.models, RetrievalSettings())
+        self.retrieval = RetrievalSettings()
         self.spans = SpanFinder()
 
     @property
@@ -178,107 +162,47 @@ class Answerer:
         with self.live.reading() as snapshot:
             intent = find_dates(query.question, as_of_date(as_of, snapshot.newest_date()))
             filters, note, boost = _apply_intent(filters or Filters(), intent, self.settings.relative_dates)
-            hits, found = self.retriever.retrieve(query, snapshot, filters, boost)
-            ranked = rank_sentences(hits, found, self.models, query, top_k or self.settings.top_k)
-            reading = self._read(query, ranked)
+            candidates = find_candidates(self.live, query, snapshot, filters, boost, self.retrieval)
+            hits = rank_passages(candidates, query, self.models.passage)
+            ranked = rank_sentences(hits, candidates.evidence, self.models, query, top_k or self.settings.top_k)
+            decision = decide(ranked, self.models, self.threshold) if ranked else None
+            reading = read(self.reader, query, ranked)
             config = self.reader.config if reading is not None else None
             if reading is not None and config is not None:
-                confidence = self.models.confidence.probability(confidence_features(ranked))
                 ranked = reorder(ranked, reading, config.combine)
-            else:
-                confidence = None
-            answer = _say_outside(self._compose(query, ranked, snapshot, note, confidence), note, intent, boost)
+            answer = self._compose(query, ranked, snapshot, note, decision, read_=config is not None)
+            answer = _say_outside(answer, note, intent, boost)
         return Result(answer, tuple(hits), tuple(ranked), reading)
 
-    def _read(self, query: Query, ranked: list[Sentence]) -> Reading | None:
-        if not ranked or not self.reader.available():
-            return None
-        config = self.reader.config
-        assert config is not None
-        candidates = ranked[: config.settings.candidates]
-        return self.reader.read(
-            query.reading_text, [s.text for s in candidates], [(s.rank, s.index) for s in candidates]
-        )
-
     def _compose(
-        self, query: Query, ranked: list[Sentence], snapshot: Snapshot, note: str, confidence: float | None
+        self,
+        query: Query,
+        ranked: list[Sentence],
+        snapshot: Snapshot,
+        note: str,
+        decision: Decision | None,
+        read_: bool,
     ) -> Answer:
-        """``confidence``: the rankers' confidence when the reader reordered ``ranked`` (None: compute it here)."""
-        if not ranked:
+        """The answer's words and citations; ``read_``: the reader reordered ``ranked`` (its pick first)."""
+        if not ranked or decision is None:
             return Answer(query.question, False, _join(note, REFUSAL), 0.0)
-        features = ranked[0].features
-        if confidence is None:
-            features = confidence_features(ranked)
-            confidence = self.models.confidence.probability(features)
-        if confidence < self.threshold:
-            closest = _closest(ranked, self.settings.closest)
-            nearest = _citations(closest, snapshot, None)
-            text = _join(note, _refusal(nearest))
+        features = ranked[0].features if read_ else decision.features
+        confidence = decision.confidence
+        if not decision.answered:
+            nearest = cite(closest(ranked, self.settings.closest), snapshot, None)
+            text = _join(note, refusal_text(nearest))
             return Answer(query.question, False, text, confidence, features=features, closest=nearest)
         if "r_score" in ranked[0].features:
             excerpts = choose_read_excerpts(ranked, self.models, self.settings.max_excerpts)
-            span = _span(ranked[0])
+            span = short_answer(ranked[0])
         else:
             excerpts = choose_excerpts(ranked, self.models, self.settings.max_excerpts)
             span = self.spans.find(excerpts[0].text, query)
-        citations = _citations(excerpts, snapshot, span)
+        citations = cite(excerpts, snapshot, span)
         if not citations:
             return Answer(query.question, False, _join(note, REFUSAL), confidence, (), features)
         body = "\n\n".join(f"{quoted(c.excerpt)} [{c.n}]" for c in citations)
         return Answer(query.question, True, _join(note, body), confidence, citations, features)
-
-
-def reader_features(reading: Reading, index: int, sentence: Sentence) -> Features:
-    """What the reader's confidence model sees for candidate ``index``: its reading and the rankers' evidence."""
-    span = reading.spans[index]
-    return {
-        **sentence.features,
-        **reading.features(index),
-        "s_score": sentence.score,
-        "r_span_start": float(span[0]) if span else 0.0,
-        "r_span_end": float(span[1]) if span else 0.0,
-    }
-
-
-def reorder(ranked: Sequence[Sentence], reading: Reading, combine: Linear | None) -> list[Sentence]:
-    """The read sentences by the fitted combination of the rankers' and the reader's scores (by the
-    reader's alone without one), with the reading in their features; then the rest as ranked."""
-    read = [replace(ranked[i], features=reader_features(reading, i, ranked[i])) for i, score in
-            enumerate(reading.scores) if score is not None]  # fmt: skip
-    for sentence in read:
-        sentence.features["r_combined"] = combine.score(sentence.features) if combine else sentence.features["r_score"]
-    read.sort(key=lambda s: s.features["r_combined"], reverse=True)
-    done = {(s.hit.passage.id, s.index) for s in read}
-    return read + [s for s in ranked if (s.hit.passage.id, s.index) not in done]
-
-
-def choose_read_excerpts(ranked: Sequence[Sentence], models: Models, limit: int) -> list[Sentence]:
-    """The sentence read as the answer, then the rankers' further excerpts from other articles."""
-    best = ranked[0]
-    chosen = [best]
-    by_rankers = sorted(ranked[1:], key=lambda s: s.score, reverse=True)
-    for sentence in choose_excerpts([best, *by_rankers], models, limit)[1:]:
-        if sentence.hit.passage.article_id != best.hit.passage.article_id and not repeats(sentence, chosen):
-            chosen.append(sentence)
-    return chosen[:limit]
-
-
-def _span(sentence: Sentence) -> tuple[int, int] | None:
-    """The reader's short answer in the sentence, trimmed of surrounding blanks and punctuation."""
-    start, end = int(sentence.features.get("r_span_start", 0)), int(sentence.features.get("r_span_end", 0))
-    text = sentence.text
-    while start < end and (text[start].isspace() or text[start] in ",;:"):
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:."):
-        end -= 1
-    return (start, end) if end > start else None
-
-
-def confidence_features(ranked: Sequence[Sentence]) -> Features:
-    """What the confidence model sees: the best sentence's evidence and its lead over the next."""
-    best = ranked[0]
-    runner_up = ranked[1].score if len(ranked) > 1 else best.score - 5.0
-    return {**best.features, "margin": best.score - runner_up, "s_score": best.score}
 
 
 def _apply_intent(
@@ -315,56 +239,6 @@ def _say_outside(answer: Answer, note: str, intent: DateIntent | None, boost: tu
         else f"{said}\n\n{answer.text}"
     )
     return replace(answer, text=text)
-
-
-def _closest(ranked: Sequence[Sentence], count: int) -> list[Sentence]:
-    """The best sentence of each of the top passages."""
-    chosen: list[Sentence] = []
-    for sentence in ranked:
-        if all(s.hit.passage.id != sentence.hit.passage.id for s in chosen):
-            chosen.append(sentence)
-        if len(chosen) == count:
-            break
-    return chosen
-
-
-def _citations(sentences: Sequence[Sentence], snapshot: Snapshot, span: tuple[int, int] | None) -> tuple[Citation, ...]:
-    citations: list[Citation] = []
-    for sentence in sentences:
-        record = snapshot.article(sentence.hit.passage.article_id)
-        if record is None or record.article.text[sentence.start : sentence.end] != sentence.text:
-            continue  # never cite what is not, character for character, in the article
-        article = record.article
-        highlight = None
-        if span is not None and not citations:
-            highlight = (sentence.start + span[0], sentence.start + span[1])
-        citations.append(
-            Citation(
-                len(citations) + 1, article.id, article.title, article.date, article.source, article.url,
-                sentence.hit.passage.id, sentence.start, sentence.end, sentence.text, highlight,
-            )
-        )  # fmt: skip
-    return tuple(citations)
-
-
-def _refusal(closest: Sequence[Citation]) -> str:
-    if not closest:
-        return REFUSAL
-    lines = [f"[{c.n}] {quoted(c.excerpt)} ({c.title})" for c in closest]
-    return REFUSAL + "\n\nClosest matches, which do not answer it:\n" + "\n".join(lines)
-
-
-def quote_marks(excerpt: str) -> tuple[str, str]:
-    """The marks to put around an excerpt: none where its own text already has one (no ``force.””``)."""
-    opening = "" if excerpt.startswith(("“", '"')) else "“"
-    closing = "" if excerpt.endswith(("”", '"')) else "”"
-    return opening, closing
-
-
-def quoted(excerpt: str) -> str:
-    """The excerpt in quotation marks, never doubled."""
-    opening, closing = quote_marks(excerpt)
-    return f"{opening}{excerpt}{closing}"
 
 
 def _join(note: str, body: str) -> str:

@@ -49,3 +49,20 @@ def test_no_import_cycles_inside_ui() -> None:
         return any(nxt == goal or reaches(nxt, goal, seen | {nxt}) for nxt in graph.get(start, set()) - seen)
 
     assert sorted(m for m in graph if reaches(m, m, set())) == []
+
+
+# A question's path through qa/, one stage per module, in order: a stage imports earlier ones only.
+STAGES = (
+    "qa.query", "qa.candidates", "qa.passage_ranking", "qa.sentence_ranking", "qa.reading", "qa.decision",
+    "qa.citations", "qa.answering",
+)  # fmt: skip
+
+
+def test_the_question_path_runs_one_way_through_its_stages() -> None:
+    later = {
+        stage: sorted(module_imports(REPO / "qa" / f"{stage.split('.')[1]}.py", "qa") & set(STAGES[i + 1 :]))
+        for i, stage in enumerate(STAGES)
+    }
+    assert {stage: found for stage, found in later.items() if found} == {}
+    doc = (REPO / "qa" / "answering.py").read_text(encoding="utf-8")
+    assert all(f"``{stage}``" in doc for stage in STAGES[:-1])  # the map a newcomer reads first

@@ -12,7 +12,8 @@ from index.config import IndexConfig
 from index.errors import UnknownArticleError
 from index.filters import Filters
 from index.live import LiveIndex
-from qa.answering import Answerer, AnswerSettings, quote_marks, quoted
+from qa.answering import Answerer, AnswerSettings
+from qa.citations import quote_marks, quoted
 from qa.query import QuestionError
 from ui.options import dump_json, friendly_errors, make_config, store_options
 from ui.remote import call, serving

@@ -8,7 +8,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from qa.answering import quote_marks
+from qa.citations import quote_marks
 
 Turn = dict[str, Any]  # {"question", "answer" (JSON form), "passages" {id: [start, text]}, "error"}
 

@@ -39,7 +39,9 @@ def main() -> None:
     found: dict[str, list[bool]] = {}
     overlap: list[float] = []
     with live.reading() as snapshot:
-        rows = snapshot._db.execute("SELECT p.id, p.vector, f.text FROM passages AS p JOIN passages_fts AS f ON f.rowid = p.rowid").fetchall()  # noqa: SLF001
+        rows = snapshot._db.execute(
+            "SELECT p.id, p.vector, f.text FROM passages AS p JOIN passages_fts AS f ON f.rowid = p.rowid"
+        ).fetchall()  # noqa: SLF001
         ids = [str(r[0]) for r in rows]
         texts = {str(r[0]): str(r[2]) for r in rows}
         matrix = np.stack([from_blob(r[1]) for r in rows])
@@ -59,7 +61,11 @@ def main() -> None:
                 found.setdefault(f"union@{depth}", []).append(
                     any(contains_answer(texts.get(i, ""), question.answer_texts) for i in union)
                 )
-    report = {"questions": len(questions), "passages": len(ids), "hnsw_overlap_with_exact_top30": float(np.mean(overlap))}
+    report = {
+        "questions": len(questions),
+        "passages": len(ids),
+        "hnsw_overlap_with_exact_top30": float(np.mean(overlap)),
+    }
     report.update({k: round(float(np.mean(v)), 3) for k, v in found.items()})
     live.close()
     print(json.dumps(report, indent=2))

