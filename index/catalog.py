@@ -202,13 +202,14 @@ class Snapshot:
             return []
         where, params = _filter_sql(filters)
         rows = self._db.execute(
-            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text, bm25(passages_fts)"
+            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text, f.context,"
+            " bm25(passages_fts)"
             " FROM passages_fts AS f JOIN passages AS p ON p.rowid = f.rowid"
             " JOIN articles AS a ON a.id = p.article_id"
             f" WHERE passages_fts MATCH ?{where} ORDER BY bm25(passages_fts) LIMIT ?",
             (fts_query(words), *params, k),
         ).fetchall()
-        return [KeywordHit(_passage(row), -float(row[7])) for row in rows]
+        return [KeywordHit(_passage(row), -float(row[8])) for row in rows]
 
     def text_matches(self, words: list[str], limit: int = 200) -> list[TextMatch]:
         """Articles whose passages hold every one of ``words`` (unstemmed), best BM25 first, one each."""
@@ -260,7 +261,7 @@ class Snapshot:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
-            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text"
+            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text, f.context"
             f" FROM passages AS p JOIN passages_fts AS f ON f.rowid = p.rowid WHERE p.id IN ({marks})",
             ids,
         ).fetchall()
@@ -317,7 +318,7 @@ class Snapshot:
     def passages_of(self, article_id: str) -> list[Passage]:
         """An article's passages in order."""
         rows = self._db.execute(
-            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text"
+            "SELECT p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text, f.context"
             " FROM passages AS p JOIN passages_fts AS f ON f.rowid = p.rowid"
             " WHERE p.article_id = ? ORDER BY p.position",
             (article_id,),
@@ -350,7 +351,7 @@ def _filter_sql(filters: Filters | None) -> tuple[str, list[object]]:
 def _passage(row: Sequence[object]) -> Passage:
     return Passage(
         id=str(row[0]), article_id=str(row[1]), version=str(row[2]), position=int(str(row[3])),
-        start=int(str(row[4])), end=int(str(row[5])), text=str(row[6]),
+        start=int(str(row[4])), end=int(str(row[5])), text=str(row[6]), context=str(row[7] or ""),
     )  # fmt: skip
 
 

@@ -67,7 +67,7 @@ def _ask(
     read: bool = False,
 ) -> list[Result]:
     """Ask at threshold 0; the rankers' features do not depend on the reader, so it reads only when asked to."""
-    answerer = Answerer(live, AnswerSettings(threshold=0.0), models, Reader(enabled=read))
+    answerer = Answerer(live, AnswerSettings(threshold=0.0, relative_dates="boost"), models, Reader(enabled=read))
     tick = progress(label)(len(questions), 0) if progress else None
     return run_questions(answerer, questions, progress=tick).results
 

@@ -21,7 +21,7 @@ Matrix = npt.NDArray[np.float64]
 
 PASSAGE_FEATURES = (
     "dense", "bm25", "bm25_norm", "coverage", "sent_coverage", "sent_dense", "sent_type_match", "sent_bigram",
-    "dense_lrank", "bm25_lrank", "dense_gap",
+    "dense_lrank", "bm25_lrank", "dense_gap", "date_match",
 )  # fmt: skip
 SENTENCE_FEATURES = (
     "s_coverage", "s_dense", "p_score", "p_rank", "context_coverage", "s_words",
@@ -31,7 +31,7 @@ CONFIDENCE_FEATURES = (
     "s_coverage", "s_dense", "s_score", "margin", "p_dense", "p_bm25_norm", "p_coverage", "context_coverage",
     "type_match", "s_bigram",
 )  # fmt: skip
-DATE_MATCH_WEIGHT = 0.5  # SQuAD has no dates to learn this from: a modest, fixed boost
+DATE_MATCH_WEIGHT = 0.5  # where the questions fitted on carry no dates (SQuAD alone): a modest, fixed boost
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +152,10 @@ def _linear(names: Sequence[str], weights: Matrix, bias: float, means: Matrix, s
 
 
 def with_date_boost(model: Linear) -> Linear:
-    """Add the fixed date-match boost (in standardised units, as the other weights are)."""
+    """The fixed date-match boost (in standardised units, as the other weights are), unless the
+    training questions had dated candidates to learn its weight from (news questions do)."""
+    if model.means.get("date_match", 0.0) > 0.0:
+        return model
     return Linear({**model.weights, "date_match": DATE_MATCH_WEIGHT}, model.bias, model.means, model.scales)
 
 

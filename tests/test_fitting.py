@@ -38,3 +38,13 @@ def test_threshold_keeps_the_asked_share_answered() -> None:
     confidences = [i / 100 for i in range(100)]
     threshold = choose_threshold(confidences, [True] * 100, 0.9)
     assert sum(c >= threshold for c in confidences) == 90
+
+
+def test_the_date_boost_is_fixed_only_where_no_training_candidate_was_dated() -> None:
+    from qa.fitting import DATE_MATCH_WEIGHT, with_date_boost
+    from qa.models import Linear
+
+    undated = Linear({"dense": 1.0, "date_match": 0.0}, means={"dense": 0.3, "date_match": 0.0})
+    assert with_date_boost(undated).weights["date_match"] == DATE_MATCH_WEIGHT
+    learned = Linear({"dense": 1.0, "date_match": 0.9}, means={"dense": 0.3, "date_match": 0.05})
+    assert with_date_boost(learned) == learned  # news questions taught its weight
