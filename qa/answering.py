@@ -49,15 +49,17 @@ class AnswerSettings:
         closest: how many closest matches a refusal offers.
         relative_dates: what a relative phrase in the question ("this week", "recently") does:
             "filter" searches only the articles of that window; "boost" ranks them first but
-            lets a strong answer from outside through (and the answer says so). Ranges the
-            question names outright ("since November 12") always filter.
+            lets a strong answer from outside through (and the answer says so); the default,
+            measured on whole news articles (docs/EVALUATION.md): a report of the week often
+            quotes the answer from an older article, which the filter would remove. Ranges
+            the question names outright ("since November 12") always filter.
     """
 
     threshold: float | None = None
     top_k: int = 5
     max_excerpts: int = 3
     closest: int = 3
-    relative_dates: Literal["filter", "boost"] = "filter"
+    relative_dates: Literal["filter", "boost"] = "boost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +208,7 @@ class Answerer:
 
 
 def _apply_intent(
-    filters: Filters, intent: DateIntent | None, relative_dates: Literal["filter", "boost"] = "filter"
+    filters: Filters, intent: DateIntent | None, relative_dates: Literal["filter", "boost"] = "boost"
 ) -> tuple[Filters, str, tuple[dt.date, dt.date] | None]:
     """The filters, the note that opens the answer, and the date range to boost."""
     if intent is None:

@@ -22,7 +22,7 @@ def test_index_prints_a_readable_report_then_a_json_one(corpus: Path, tmp_path: 
     index_dir = str(tmp_path / "ix")
     code, out, err = run("index", str(corpus), "--index-dir", index_dir)
     assert code == 0, err
-    assert "added          2" in out and SEED_A in out and "12  embedded" in out
+    assert "added          2" in out and SEED_A in out and "6  embedded" in out
     code, out, _ = run("index", "--index-dir", index_dir, "--json")
     report = json.loads(out)
     assert code == 0
@@ -94,12 +94,12 @@ def test_ask_counts_relative_dates_from_the_as_of_day(corpus: Path, tmp_path: Pa
     answer = json.loads(out)
     assert code == 0, err
     assert answer["answer"].startswith(
-        "Searched only articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023).\n\n"
+        "Preferred articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023).\n\n"
     )
     assert {c["article_id"] for c in answer["citations"]} == {SEED_B}
     code, out, _ = run("ask", question, "--index-dir", index_dir)
     assert code == 0 and out.startswith(
-        "Searched only articles dated 9-15 November 2023 (“this week”, counted from 15 November 2023)."
+        "Preferred articles dated 9-15 November 2023 (“this week”, counted from 15 November 2023)."
     )
     code, _, err = run("ask", question, "--index-dir", index_dir, "--as-of", "12/11/2023")
     assert code == 2 and "--as-of" in err

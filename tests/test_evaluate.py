@@ -49,8 +49,10 @@ def test_run_questions_counts_relative_dates_from_asked_on(answerer: Answerer) -
         answerer, [gold(question, SEED_B, "9,000", dt.date(2023, 11, 12)), gold(question, SEED_B, "9,000")]
     )
     asked, undated = (r.answer.text.split("\n\n")[0] for r in run.results)
-    assert asked == "Searched only articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023)."
-    assert undated == "Searched only articles dated 9-15 November 2023 (“this week”, counted from 15 November 2023)."
+    assert asked == "Preferred articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023)."
+    assert undated.startswith(
+        "Preferred articles dated 9-15 November 2023 (“this week”, counted from 15 November 2023)."
+    )
 
 
 def test_open_domain_judgement_counts_the_answer_in_any_article(answerer: Answerer) -> None:

@@ -62,7 +62,7 @@ def eval_group() -> None:
     help="Read with the trained reader (--no-reader: the rankers alone, for comparison).",
 )  # fmt: skip
 @click.option(
-    "--relative-dates", type=click.Choice(["filter", "boost"]), default="filter", show_default=True,
+    "--relative-dates", type=click.Choice(["filter", "boost"]), default="boost", show_default=True,
     help="What “this week”, “recently” in a question do (counted from the question's asked_on): "
     "search only that window, or rank it first.",
 )  # fmt: skip

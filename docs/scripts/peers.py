@@ -20,6 +20,7 @@ cached under ``--workdir`` by the sha256 of their text, so reruns encode only ne
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import os
@@ -184,10 +185,15 @@ def _covers(chunk: Chunk, question: GoldQuestion) -> bool:
     )
 
 
-def run(file: Path, limit: int | None, seed: int, chunk_chars: int, workdir: Path) -> dict[str, Any]:
-    """Chunk, rank with every peer, measure."""
+def run(
+    file: Path, limit: int | None, seed: int, chunk_chars: int, workdir: Path, asked_since: dt.date | None = None
+) -> dict[str, Any]:
+    """Chunk, rank with every peer, measure (``asked_since``: only questions asked on or after that day)."""
     squad = load_squad(file)
-    questions = sample([q for q in squad.questions if not q.impossible], limit, seed)
+    answerable = [q for q in squad.questions if not q.impossible]
+    if asked_since is not None:
+        answerable = [q for q in answerable if q.asked_on is not None and q.asked_on >= asked_since]
+    questions = sample(answerable, limit, seed)
     chunks = make_chunks(squad, chunk_chars)
     texts = [q.question for q in questions]
     seconds: dict[str, float] = {}
@@ -206,6 +212,7 @@ def run(file: Path, limit: int | None, seed: int, chunk_chars: int, workdir: Pat
         "questions": len(questions),
         "seed": seed,
         "chunk_chars": chunk_chars,
+        "asked_since": asked_since.isoformat() if asked_since else None,
         "chunks": len(chunks),
         "avg_words": sum(len(c.text.split()) for c in chunks) / max(len(chunks), 1),
         "chunks_encoded_now": encoded,
@@ -231,10 +238,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
     parser.add_argument("--chunk-chars", type=int, default=1000, help="largest chunk, in characters (default 1000)")
     parser.add_argument("--workdir", type=Path, default=Path(".verbatim-peers"), help="embedding cache folder")
+    parser.add_argument("--asked-since", type=dt.date.fromisoformat, help="only questions asked on or after this day")
     parser.add_argument("--json", dest="json_out", type=Path, help="also write the report as JSON here")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    report = run(args.file, args.limit, args.seed, args.chunk_chars, args.workdir)
+    report = run(args.file, args.limit, args.seed, args.chunk_chars, args.workdir, args.asked_since)
     print_report(report)
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)

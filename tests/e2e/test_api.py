@@ -71,7 +71,7 @@ def test_ask_takes_an_as_of_day_documented_in_openapi(server: Server) -> None:
         timeout=30,
     ).json()
     assert answer["answer"].startswith(
-        "Searched only articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023).\n\n"
+        "Preferred articles dated 6-12 November 2023 (“this week”, counted from 12 November 2023).\n\n"
     )
     assert {c["date"] for c in answer["citations"]} == {"2023-11-10"}
     bad = httpx.post(f"{server.url}/api/ask", json={"question": "Who?", "as_of": "12/11/2023"}, timeout=30)
