@@ -19,10 +19,11 @@ from typing import Any
 
 from index.article import make_article
 from index.config import IndexConfig
-from index.embedding import Embedder
+from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.live import LiveIndex
 from index.reindex import Progress, Reindexer
 from index.sentences import sentences
+from lab.embedding_cache import CachedEmbedder
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.dates import find_dates
 from qa.metrics import auroc, contains_answer, exact_match, f1, hit_rate, percentile, reciprocal_rank
@@ -55,6 +56,11 @@ class EvalRun:
     results: list[Result] = field(default_factory=list)
     index_seconds: float = 0.0
     foreign: bool = False
+
+
+def cached_embedder() -> CachedEmbedder:
+    """The evaluations' shared vector cache: a rebuilt index re-encodes no passage it has seen."""
+    return CachedEmbedder(SentenceTransformerEmbedder(), Path(".verbatim-eval") / "embeddings.sqlite")
 
 
 def open_corpus(

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.embedding import SentenceTransformerEmbedder
 from index.live import LiveIndex
-from lab.embedding_cache import CachedEmbedder
-from lab.evaluate import judge, open_corpus, run_questions, summarize
+from lab.evaluate import cached_embedder, judge, open_corpus, run_questions, summarize
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.decision import confidence_features
 from qa.fitting import (
@@ -132,15 +130,11 @@ def _news_sources(news: Sequence[News], weight: float, squad_questions: int) -> 
             Path(".verbatim-eval") / item.file.stem / "corpus" / f"{item.file.stem}.jsonl",
             Path(".verbatim-eval") / item.file.stem,
             None,
-            embedder=_cached_embedder(),
+            embedder=cached_embedder(),
         )
         repeat = max(1, round(weight * squad_questions / max(1, len(questions)) / max(1, len(news))))
         sources.append(_Source(questions, live, open_rule=True, repeat=repeat))
     return sources
-
-
-def _cached_embedder() -> CachedEmbedder:
-    return CachedEmbedder(SentenceTransformerEmbedder(), Path(".verbatim-eval") / "embeddings.sqlite")
 
 
 def fit(
@@ -173,7 +167,7 @@ def fit(
         Path(".verbatim-eval") / name / "corpus" / f"{name}.jsonl",
         Path(".verbatim-eval") / name,
         None,
-        embedder=_cached_embedder(),
+        embedder=cached_embedder(),
     )
     sources = [_Source(train, live, open_rule=False), *_news_sources(news, news_weight, len(train))]
     models = load_models()

@@ -98,16 +98,12 @@ def squad_command(
     threshold: float | None,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
-    from index.embedding import SentenceTransformerEmbedder
-    from lab.embedding_cache import CachedEmbedder
-    from lab.evaluate import evaluate
+    from lab.evaluate import cached_embedder, evaluate
 
     name = f"foreign-{against.resolve().name}" if against else file.stem
     index_dir = eval_index_dir or Path(".verbatim-eval") / name
     bar = ProgressBar(enabled=True)  # the same bar as `verbatim index`: indexing a news set takes minutes
-    embedder = (
-        CachedEmbedder(SentenceTransformerEmbedder(), Path(".verbatim-eval") / "embeddings.sqlite") if cache else None
-    )
+    embedder = cached_embedder() if cache else None
     asked = (asked_since.date() if asked_since else None, asked_until.date() if asked_until else None)
     try:
         summary, _ = evaluate(
