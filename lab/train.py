@@ -35,9 +35,10 @@ from qa.reader import (
     save_config,
     save_weights,
 )
+from qa.reader_examples import ArticleSentences, Mix, build_examples
 from qa.reader_training import Example, TrainSettings, train, with_gold
 from qa.reading import reader_features
-from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles
+from qa.squad import GoldQuestion, SquadSet, load_squad, sample, sample_articles, split_articles
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
 _FOREIGN_QUESTIONS = 1000
@@ -116,74 +117,97 @@ def _collect(
     return live, questions, _ask(live, questions, name, progress)
 
 
+def reader_split(squad: SquadSet, squad2: SquadSet, seed: int = 13) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(SQuAD train articles to fine-tune on, SQuAD train calibration articles, the same two for SQuAD 2.0).
+
+    The calibration articles are never fine-tuned on: on SQuAD train, the 48 that ``eval fit
+    --articles 48`` samples (seeded); in the SQuAD 2.0 file, the seeded fifth of ``eval fit``'s
+    training half. That file's held-out half is never touched.
+    """
+    calibration = {a.id for a in sample_articles(squad, CALIBRATION_ARTICLES, seed).articles}
+    train_ids = {a.id for a in squad.articles} - calibration
+    train2, cal2 = _calibration_split(squad2, seed)
+    return train_ids, calibration, train2 - cal2, cal2
+
+
+CALIBRATION_ARTICLES = 48
+
+
+def training_examples(
+    file: Path, squad2: Path, count: int | None, seed: int, split_seed: int = 13, mix: Mix | None = None
+) -> list[Example]:
+    """The seeded examples: ``count`` SQuAD train questions of the training articles, and every
+    question of the SQuAD 2.0 file's training articles (its unanswerable ones among them)."""
+    squad, second = load_squad(file), load_squad(squad2)
+    train_ids, _, train2, _ = reader_split(squad, second, split_seed)
+    rng = random.Random(seed)
+    examples: list[Example] = []
+    for data, ids, limit in ((squad, train_ids, count), (second, train2, None)):
+        articles = {a.id: ArticleSentences(a) for a in data.articles if a.id in ids}
+        questions = sample([q for q in data.questions if q.article_id in ids], limit, seed)
+        examples += build_examples(articles, questions, rng, mix)
+    rng.shuffle(examples)
+    return [e for e in examples if e.texts]
+
+
 def train_reader(
     file: Path,
     squad2: Path,
-    foreign: Path,
     out: Path,
-    seed: int = 13,
+    examples: int | None = None,
+    split_seed: int = 13,
     answer_rate: float = 0.9,
     train_settings: TrainSettings | None = None,
     settings: ReaderSettings | None = None,
     progress: Progress | None = None,
     log: Callable[[str], None] = print,
-    limit: int | None = None,
+    resume: bool = False,
+    checkpoint: Path | None = None,
 ) -> dict[str, Any]:
-    """Build examples, fine-tune, fit the confidence on the calibration articles, write ``out``."""
+    """Build the examples from the SQuAD files, fine-tune (checkpointed), write the weights to
+    ``out``, then fit the reader's combination, confidence and threshold on the calibration articles."""
+    import time
+
+    import torch
+
     train_settings = train_settings or TrainSettings()
     settings = settings or ReaderSettings()
-    rng = random.Random(train_settings.seed)
-    fit_rows: list[Labelled] = []
-    cal_rows: list[tuple[Labelled, bool]] = []  # (row, answerable)
-    lives: list[LiveIndex] = []
-    for path in (file, squad2):
-        squad = load_squad(path)
-        train_ids, cal_ids = _calibration_split(squad, seed)
-        live, questions, results = _collect(squad, path.stem, train_ids, limit, progress)
-        lives.append(live)
-        for q, row in zip(questions, _labelled(live, questions, results, _FORCE_GOLD, rng, settings), strict=True):
-            if q.article_id in cal_ids:
-                cal_rows.append((dataclasses.replace(row, example=_as_retrieved(row)), not q.impossible))
-            else:
-                fit_rows.append(row)
-        if path == file:
-            foreign_live, _ = open_corpus(
-                squad, Path("unused"), Path(".verbatim-eval") / f"foreign-{foreign.resolve().name}", foreign
-            )
-            lives.append(foreign_live)
-            asked = sample(
-                [q for q in questions if q.article_id not in cal_ids],
-                min(_FOREIGN_QUESTIONS, limit or _FOREIGN_QUESTIONS),
-                seed,
-            )
-            foreign_results = _ask(foreign_live, asked, "foreign", progress)
-            fit_rows += _labelled(foreign_live, asked, foreign_results, 0.0, rng, settings, foreign=True)
-            cal_asked = sample([q for q in questions if q.article_id in cal_ids], _FOREIGN_QUESTIONS // 4, seed)
-            cal_foreign = _ask(foreign_live, cal_asked, "foreign (calibration)", progress)
-            cal_rows += [(r, False) for r in _labelled(foreign_live, cal_asked, cal_foreign, 0.0, rng, settings, True)]
-    for live in lives:
-        live.close()
-    examples = [r.example for r in fit_rows if r.example.texts]
+    checkpoint = checkpoint or Path(".verbatim-train") / "reader"
+    started = time.perf_counter()
+    built = training_examples(file, squad2, examples, train_settings.seed, split_seed)
     log(
-        f"{len(examples)} training examples ({sum(e.answer is not None for e in examples)} with an answer), "
-        f"{len(cal_rows)} calibration questions"
+        f"{len(built)} training examples ({sum(e.answer is not None for e in built)} with an answer) "
+        f"in {time.perf_counter() - started:.0f} s; torch sees {_hardware()}"
     )
     base = base_model_folder()
     tokenizer = load_tokenizer(base)
     model = build_model(base)
-    run = train(model, tokenizer, examples, settings, train_settings, log)
+    if torch.cuda.is_available():
+        model = model.to("cuda")
+    run = train(model, tokenizer, built, settings, train_settings, log, checkpoint, resume)
+    model = model.to("cpu")
     out.mkdir(parents=True, exist_ok=True)
     save_weights(model, out / WEIGHTS_FILE)
-    config, measures = _calibrate(model, tokenizer, cal_rows, settings, answer_rate)
     note = (
         f"trained {dt.date.today().isoformat()} by `verbatim train reader` on {file.name} and {squad2.name} "
-        f"(article split seed {seed}, training seed {train_settings.seed}); threshold answers "
-        f"{answer_rate:.0%} of the calibration articles' answerable questions"
+        f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}) on {_hardware()}"
     )
-    config = dataclasses.replace(config, note=note, measures={**measures, **run, "examples": len(examples)})
-    save_config(config, out)
-    combination = fit_combination(file, squad2, out, seed, progress)
-    return {"out": str(out), **config.measures, **combination, "threshold": config.threshold}
+    from lab.reader_calibration import calibrate_reader  # imported late: the last step of a long run
+
+    report = calibrate_reader(file, squad2, out, split_seed, answer_rate, progress, note=note, measures={
+        **run, "examples": len(built), "examples_with_answer": sum(e.answer is not None for e in built),
+    })  # fmt: skip
+    return {"out": str(out), **report}
+
+
+def _hardware() -> str:
+    import os
+
+    import torch
+
+    if torch.cuda.is_available():
+        return f"GPU {torch.cuda.get_device_name(0)}"
+    return f"CPU, {torch.get_num_threads()} threads of {os.cpu_count()} cores"
 
 
 def _as_retrieved(row: Labelled) -> Example:

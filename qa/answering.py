@@ -26,7 +26,7 @@ from index.live import LiveIndex
 from qa.candidates import RetrievalSettings, find_candidates
 from qa.citations import REFUSAL, Citation, cite, closest, quoted, refusal_text
 from qa.dates import DateIntent, as_of_date, day_name, describe, find_dates
-from qa.decision import Decision, decide
+from qa.decision import Decision, decide, decide_read
 from qa.models import Features, Models, load_models
 from qa.passage_ranking import Hit, rank_passages
 from qa.query import Query, Turn, build_query
@@ -127,8 +127,13 @@ class Answerer:
 
     @property
     def threshold(self) -> float:
-        """The least confidence that answers: the user's, else the one fitted with the rankers' confidence."""
-        return self.settings.threshold if self.settings.threshold is not None else self.models.threshold
+        """The least confidence that answers, on the scale of the confidence that decides (the reader's, when it does)."""
+        config = self.reader.config if self.reader.available() else None
+        return self._threshold(config.threshold if config is not None and config.decides else self.models.threshold)
+
+    def _threshold(self, fitted: float) -> float:
+        """The least confidence that answers: the user's, else the one fitted with the confidence that decides."""
+        return self.settings.threshold if self.settings.threshold is not None else fitted
 
     def warm_up(self) -> None:
         """Load the models now, so the first question is as fast as the rest."""
@@ -167,11 +172,13 @@ class Answerer:
             candidates = find_candidates(self.live, query, snapshot, filters, boost, self.retrieval)
             hits = rank_passages(candidates, query, self.models.passage)
             ranked = rank_sentences(hits, candidates.evidence, self.models, query, top_k or self.settings.top_k)
-            decision = decide(ranked, self.models, self.threshold) if ranked else None
+            decision = decide(ranked, self.models, self._threshold(self.models.threshold)) if ranked else None
             reading = read(self.reader, query, ranked)
             config = self.reader.config if reading is not None else None
             if reading is not None and config is not None:
                 ranked = reorder(ranked, reading, config.combine)
+                if config.decides and "r_score" in ranked[0].features:
+                    decision = decide_read(ranked, config.confidence, self._threshold(config.threshold))
             answer = self._compose(query, ranked, snapshot, note, decision, read_=config is not None)
             answer = _say_outside(answer, note, intent, boost)
         return Result(answer, tuple(hits), tuple(ranked), reading)

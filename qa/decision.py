@@ -1,8 +1,11 @@
-"""Stage 6, decision: answer or refuse, on a calibrated confidence from the rankers' evidence.
+"""Stage 6, decision: answer or refuse, on a calibrated probability that the first excerpt holds the answer.
 
-The confidence is a logistic model of "the first excerpt holds the answer" on the best
-sentence's features and its lead over the next (``qa/weights.json``, fitted by ``verbatim eval
-fit``); below the threshold the answer is a refusal.
+With the trained reader, the confidence is the reader's (``qa/reader/reader.json``, fitted by
+``verbatim train reader`` on held-out training articles): a logistic model of the chosen
+sentence's reading (span and no-answer scores, their margin, its lead over the other read
+sentences) and its retrieval evidence. Without it, the rankers' (``qa/weights.json``, fitted by
+``verbatim eval fit``) on the best sentence's features and its lead over the next. Below the
+threshold the answer is a refusal.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.models import Features, Models
+from qa.models import Features, Linear, Models
 from qa.sentence_ranking import Sentence
 
 
@@ -35,3 +38,10 @@ def decide(ranked: Sequence[Sentence], models: Models, threshold: float) -> Deci
     features = confidence_features(ranked)
     confidence = models.confidence.probability(features)
     return Decision(confidence >= threshold, confidence, features)
+
+
+def decide_read(read: Sequence[Sentence], confidence: Linear, threshold: float) -> Decision:
+    """The decision on the reader's order (its pick first, with its reading in the features)."""
+    features = read[0].features
+    probability = confidence.probability(features)
+    return Decision(probability >= threshold, probability, features)

@@ -92,6 +92,25 @@ def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
     return (rank_sum - count * (count + 1) / 2) / (count * len(negatives))
 
 
+def reliability(scores: Sequence[float], labels: Sequence[bool], bins: int = 10) -> list[tuple[float, float, int]]:
+    """Equal-width confidence bins: (mean confidence, share right, count) for each non-empty bin."""
+    grouped: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for score, label in zip(scores, labels, strict=True):
+        grouped[min(bins - 1, max(0, int(score * bins)))].append((score, label))
+    return [
+        (sum(s for s, _ in group) / len(group), sum(y for _, y in group) / len(group), len(group))
+        for group in grouped
+        if group
+    ]
+
+
+def expected_calibration_error(scores: Sequence[float], labels: Sequence[bool], bins: int = 10) -> float | None:
+    """How far the stated confidence is from the share right, averaged over ten equal-width bins by count."""
+    if not scores:
+        return None
+    return sum(n * abs(mean - right) for mean, right, n in reliability(scores, labels, bins)) / len(scores)
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0-100) with linear interpolation."""
     if not values:

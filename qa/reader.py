@@ -33,7 +33,9 @@ SETTINGS_FILE = "reader.json"
 FROZEN = "bert.embeddings.word_embeddings.weight"  # taken from the base model, never shipped
 Item = tuple[str, Sequence[str], Sequence[tuple[int, int]]]  # question, candidate texts (best first), their places
 COMBINE_FEATURES = ("s_score", "r_score", "r_margin")
-CONFIDENCE_FEATURES = ("r_margin", "r_gap", "r_score", "r_null", "s_score", "p_score", "s_coverage", "p_dense")
+CONFIDENCE_FEATURES = (
+    "r_margin", "r_gap", "r_score", "r_null", "r_combined", "c_gap", "s_score", "p_score", "s_coverage", "p_dense",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,7 @@ class ReaderConfig:
     note: str = ""
     measures: dict[str, Any] = field(default_factory=dict)
     combine: Linear | None = None  # the sentence choice: rankers' score and reader's scores together
+    decides: bool = False  # its confidence decides answer or refusal (else the rankers' does)
 
     def as_json(self) -> dict[str, Any]:
         """The stored form."""
@@ -122,6 +125,7 @@ class ReaderConfig:
             "excerpt_margin": self.excerpt_margin,
             "measures": self.measures,
             "combine": self.combine.as_json() if self.combine else None,
+            "decides": self.decides,
         }
 
 
@@ -137,6 +141,7 @@ def load_config(folder: Path) -> ReaderConfig:
         str(data.get("note", "")),
         dict(data.get("measures", {})),
         linear_from_json(combine) if combine else None,
+        bool(data.get("decides", False)),
     )
 
 

@@ -14,7 +14,8 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,12 +39,14 @@ class Example:
 class TrainSettings:
     """The training run's knobs (defaults are the shipped run's)."""
 
-    epochs: float = 1.5
+    epochs: float = 1.0
     batch_size: int = 16
     learning_rate: float = 1e-4
     warmup: float = 0.1
     weight_decay: float = 0.01
     seed: int = 0
+    lengths: tuple[int, ...] = (128, 160, 192)  # each batch is packed to one of these (tokens)
+    save_every: int = 100
 
 
 def with_gold(
@@ -102,8 +105,16 @@ def train(
     settings: ReaderSettings,
     train_settings: TrainSettings,
     log: Callable[[str], None] = print,
+    checkpoint: Path | None = None,
+    resume: bool = False,
 ) -> dict[str, float]:
-    """Fine-tune ``model`` in place; the word embeddings stay frozen."""
+    """Fine-tune ``model`` in place; the word embeddings stay frozen.
+
+    Each batch is packed to one of ``train_settings.lengths`` tokens (seeded), so the reader
+    learns short and full contexts. With ``checkpoint``, the model, optimiser, schedule and
+    step are saved there every ``train_settings.save_every`` steps; ``resume`` continues from
+    the last one (the batch order is a function of the seed, so the run is the same run).
+    """
     import torch
 
     torch.manual_seed(train_settings.seed)
@@ -116,47 +127,89 @@ def train(
         [{"params": decay, "weight_decay": train_settings.weight_decay}, {"params": flat, "weight_decay": 0.0}],
         lr=train_settings.learning_rate,
     )
-    order = list(range(len(examples)))
+    batches = _batches(len(examples), train_settings, rng)
+    lengths = [rng.choice(train_settings.lengths) for _ in batches]
+    total = len(batches)
+    warm = max(1, int(total * train_settings.warmup))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+    )
+    first, running, spent = 0, 0.0, 0.0
+    if resume and checkpoint is not None and (checkpoint / _STATE).exists():
+        state = torch.load(checkpoint / _STATE, weights_only=False)
+        model.load_state_dict(state["model"], strict=False)
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        first, running, spent = int(state["step"]), float(state["loss"]), float(state["seconds"])
+        log(f"resumed at step {first}/{total} ({spent / 60:.1f} min already spent)")
+    model.train()
+    started = time.perf_counter() - spent
+    for step in range(first, total):
+        chosen = [examples[i] for i in batches[step]]
+        loss = _step(model, tokenizer, chosen, replace(settings, max_length=lengths[step]))
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        running = 0.98 * running + 0.02 * loss if step else loss
+        done = step + 1
+        if checkpoint is not None and (done % train_settings.save_every == 0 or done == total):
+            _save(checkpoint, model, optimizer, schedule, done, running, time.perf_counter() - started)
+        if step % 50 == 0 or done == total:
+            elapsed = time.perf_counter() - started
+            eta = (elapsed - spent) / max(1, done - first) * (total - done)
+            log(f"step {done}/{total}  loss {running:.3f}  {elapsed / 60:.1f} min, about {eta / 60:.1f} min left")
+    model.eval()
+    return {"steps": float(total), "loss": running, "minutes": (time.perf_counter() - started) / 60}
+
+
+_STATE = "training-state.pt"
+
+
+def _batches(count: int, train_settings: TrainSettings, rng: random.Random) -> list[list[int]]:
+    order = list(range(count))
     batches: list[list[int]] = []
     for epoch in range(math.ceil(train_settings.epochs)):
         rng.shuffle(order)
         share = min(1.0, train_settings.epochs - epoch)
         chunk = order[: int(len(order) * share)]
         batches += [chunk[i : i + train_settings.batch_size] for i in range(0, len(chunk), train_settings.batch_size)]
-    total = len(batches)
-    warm = max(1, int(total * train_settings.warmup))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+    return batches
+
+
+def _step(model: Any, tokenizer: Any, chosen: Sequence[Example], settings: ReaderSettings) -> float:
+    """One forward and backward pass over a batch; returns its loss."""
+    import torch
+
+    packs = [pack(tokenizer, e.question, e.texts, e.order, settings) for e in chosen]
+    encoded = encode(tokenizer, packs, settings)
+    tokens = encoded["batch"]
+    labels = [
+        token_labels(p, e.answer, tokens["offset_mapping"][i], encoded["context_mask"][i])
+        for i, (p, e) in enumerate(zip(packs, chosen, strict=True))
+    ]
+    device = next(model.parameters()).device
+    out = model(
+        input_ids=torch.as_tensor(tokens["input_ids"], device=device),
+        attention_mask=torch.as_tensor(tokens["attention_mask"], device=device),
+        token_type_ids=torch.as_tensor(tokens["token_type_ids"], device=device),
+        start_positions=torch.tensor([a for a, _ in labels], device=device),
+        end_positions=torch.tensor([b for _, b in labels], device=device),
     )
-    model.train()
-    started = time.perf_counter()
-    running = 0.0
-    for step, batch in enumerate(batches):
-        chosen = [examples[i] for i in batch]
-        packs = [pack(tokenizer, e.question, e.texts, e.order, settings) for e in chosen]
-        encoded = encode(tokenizer, packs, settings)
-        tokens = encoded["batch"]
-        labels = [
-            token_labels(p, e.answer, tokens["offset_mapping"][i], encoded["context_mask"][i])
-            for i, (p, e) in enumerate(zip(packs, chosen, strict=True))
-        ]
-        out = model(
-            input_ids=torch.as_tensor(tokens["input_ids"]),
-            attention_mask=torch.as_tensor(tokens["attention_mask"]),
-            token_type_ids=torch.as_tensor(tokens["token_type_ids"]),
-            start_positions=torch.tensor([a for a, _ in labels]),
-            end_positions=torch.tensor([b for _, b in labels]),
-        )
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        loss = float(out.loss.item())
-        running = 0.98 * running + 0.02 * loss if step else loss
-        if step % 50 == 0 or step == total - 1:
-            elapsed = time.perf_counter() - started
-            eta = elapsed / (step + 1) * (total - step - 1)
-            log(f"step {step + 1}/{total}  loss {running:.3f}  {elapsed / 60:.1f} min, about {eta / 60:.1f} min left")
-    model.eval()
-    return {"steps": float(total), "loss": running, "minutes": (time.perf_counter() - started) / 60}
+    out.loss.backward()
+    return float(out.loss.item())
+
+
+def _save(folder: Path, model: Any, optimizer: Any, schedule: Any, step: int, loss: float, seconds: float) -> None:
+    """The training state, written whole before it replaces the last one (an interrupted save loses nothing)."""
+    import torch
+
+    folder.mkdir(parents=True, exist_ok=True)
+    trainable = {k: v for k, v in model.state_dict().items() if k != "bert.embeddings.word_embeddings.weight"}
+    state = {
+        "model": trainable, "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+        "step": step, "loss": loss, "seconds": seconds,
+    }  # fmt: skip
+    partial = folder / (_STATE + ".partial")
+    torch.save(state, partial)
+    partial.replace(folder / _STATE)

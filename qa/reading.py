@@ -47,11 +47,19 @@ def reorder(ranked: Sequence[Sentence], reading: Reading, combine: Linear | None
     reader's alone without one), with the reading in their features; then the rest as ranked."""
     read_ = [replace(ranked[i], features=reader_features(reading, i, ranked[i])) for i, score in
              enumerate(reading.scores) if score is not None]  # fmt: skip
-    for sentence in read_:
-        sentence.features["r_combined"] = combine.score(sentence.features) if combine else sentence.features["r_score"]
+    with_combined([s.features for s in read_], combine)
     read_.sort(key=lambda s: s.features["r_combined"], reverse=True)
     done = {(s.hit.passage.id, s.index) for s in read_}
     return read_ + [s for s in ranked if (s.hit.passage.id, s.index) not in done]
+
+
+def with_combined(read: Sequence[Features], combine: Linear | None) -> None:
+    """Give each read sentence's features its combined score (``r_combined``) and its lead over the best other (``c_gap``)."""
+    for features in read:
+        features["r_combined"] = combine.score(features) if combine else features["r_score"]
+    for features in read:
+        others = [f["r_combined"] for f in read if f is not features]
+        features["c_gap"] = features["r_combined"] - max(others) if others else 5.0
 
 
 def choose_read_excerpts(ranked: Sequence[Sentence], models: Models, limit: int) -> list[Sentence]:

@@ -161,7 +161,8 @@ def sample(questions: Sequence[GoldQuestion], limit: int | None, seed: int) -> l
     """A seeded random sample of ``limit`` questions (all of them, in file order, without a limit)."""
     if limit is None or limit >= len(questions):
         return list(questions)
-    return sorted(random.Random(seed).sample(list(questions), limit), key=questions.index)
+    picked = set(random.Random(seed).sample(range(len(questions)), limit))  # the same picks as sampling the list
+    return [q for i, q in enumerate(questions) if i in picked]
 
 
 def split_articles(squad: SquadSet, seed: int) -> tuple[set[str], set[str]]:

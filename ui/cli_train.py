@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from ui.cli_eval import _progress, print_table
 from ui.options import friendly_errors
 
 _DATA = Path("../shared/data")
+DEFAULT_EXAMPLES = 60000
 
 
 @click.group("train")
@@ -21,20 +23,21 @@ def train_group() -> None:
 @train_group.command("reader")
 @click.option(
     "--squad", "squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=_DATA / "squad-dev-v1.1.json", show_default=True, help="SQuAD v1.1 file (half its articles train).",
+    default=_DATA / "squad-train-v1.1.json", show_default=True,
+    help="SQuAD v1.1 training file (all but 48 calibration articles train).",
 )  # fmt: skip
 @click.option(
     "--squad2", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=_DATA / "squad2-dev-cs224n-half.json", show_default=True,
-    help="SQuAD 2.0 file: its unanswerable questions teach the no-answer option.",
+    help="SQuAD 2.0 file: the unanswerable questions of its training half teach the no-answer option.",
 )  # fmt: skip
 @click.option(
-    "--foreign", type=click.Path(exists=True, path_type=Path), default=Path("seeds"), show_default=True,
-    help="A corpus the SQuAD questions are foreign to (more no-answer examples).",
+    "--examples", type=click.IntRange(1), default=DEFAULT_EXAMPLES, show_default=True,
+    help="SQuAD train questions to make examples of (seeded sample; the SQuAD 2.0 training half comes whole).",
 )  # fmt: skip
-@click.option("--split-seed", type=int, default=13, show_default=True, help="Seed of `eval fit`'s article split.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of training (order, initialisation).")
-@click.option("--epochs", type=click.FloatRange(0.01), default=1.5, show_default=True, help="Passes over the examples.")
+@click.option("--split-seed", type=int, default=13, show_default=True, help="Seed of the article splits.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the examples and of training.")
+@click.option("--epochs", type=click.FloatRange(0.01), default=1.0, show_default=True, help="Passes over the examples.")
 @click.option("--learning-rate", type=float, default=1e-4, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True)
 @click.option(
@@ -46,14 +49,16 @@ def train_group() -> None:
     help="Folder to write reader.safetensors and reader.json into.",
 )  # fmt: skip
 @click.option(
-    "--limit", type=click.IntRange(1), help="Use a seeded sample of this many questions per file (a quick trial)."
-)
+    "--checkpoint", type=click.Path(file_okay=False, path_type=Path), default=Path(".verbatim-train/reader"),
+    show_default=True, help="Where the training state is saved every 100 steps.",
+)  # fmt: skip
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @friendly_errors
 def reader_command(
     squad_file: Path,
     squad2: Path,
-    foreign: Path,
+    examples: int,
     split_seed: int,
     seed: int,
     epochs: float,
@@ -61,17 +66,19 @@ def reader_command(
     batch_size: int,
     answer_rate: float,
     out: Path,
-    limit: int | None,
+    checkpoint: Path,
+    resume: bool,
     json_out: Path | None,
 ) -> None:
-    """Fine-tune the packaged MiniLM as the extractive reader (about an hour on 2 cores)."""
+    """Fine-tune the packaged MiniLM as the extractive reader (uses a GPU when torch finds one)."""
     from lab.train import train_reader
     from qa.reader_training import TrainSettings
 
     settings = TrainSettings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     report = train_reader(
-        squad_file, squad2, foreign, out, split_seed, answer_rate, settings, progress=_progress,
-        log=lambda line: click.echo(line, err=True), limit=limit,
+        squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
+        log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
+        checkpoint=checkpoint,
     )  # fmt: skip
     print_table(report)
     if json_out:

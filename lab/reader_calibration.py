@@ -1,0 +1,173 @@
+"""The reader's last training step: how it chooses the sentence, and a confidence that means what it says.
+
+On the calibration articles (never fine-tuned on: ``lab.train.reader_split``), every question is
+asked through the whole answerer with the new reader:
+
+1. the **combination** (a conditional logit over each question's read sentences, on the rankers'
+   sentence score and the reader's span and no-answer scores) chooses the sentence to cite;
+2. the **confidence** (a logistic regression on the chosen sentence's reader and retrieval
+   evidence) is the probability that the first excerpt holds the answer. Its rows are the
+   calibration articles' answerable questions (right or wrong pick), SQuAD 2.0's unanswerable
+   ones, and questions asked of articles that are not theirs (off-topic), all labelled wrong;
+3. the **threshold** keeps ``answer_rate`` of the answerable questions answered.
+
+Everything lands in the reader folder's ``reader.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from lab.evaluate import _holds, cached_embedder, open_corpus, run_questions
+from qa.answering import Answerer, AnswerSettings, Result
+from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
+from qa.metrics import auroc, expected_calibration_error
+from qa.models import Features, Linear, load_models
+from qa.reader import (
+    COMBINE_FEATURES,
+    CONFIDENCE_FEATURES,
+    SETTINGS_FILE,
+    Reader,
+    ReaderConfig,
+    ReaderSettings,
+    load_config,
+    save_config,
+)
+from qa.reading import with_combined
+from qa.squad import GoldQuestion, load_squad, sample, sample_articles
+
+Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
+_OFF_TOPIC = 600
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Row:
+    """One calibration question's read sentences, which of them hold a gold span, and if it can be answered."""
+
+    features: list[Features]
+    labels: list[bool]
+    answerable: bool
+
+
+def calibrate_reader(
+    file: Path,
+    squad2: Path,
+    out: Path,
+    split_seed: int = 13,
+    answer_rate: float = 0.9,
+    progress: Progress | None = None,
+    note: str | None = None,
+    measures: dict[str, Any] | None = None,
+    limit: int = 3000,
+) -> dict[str, Any]:
+    """Fit the combination, the confidence and the threshold for the reader in ``out``."""
+    from lab.train import reader_split
+
+    if not (out / SETTINGS_FILE).exists():
+        save_config(ReaderConfig(ReaderSettings(), Linear({}), 0.0), out)
+    previous = load_config(out)
+    reader = Reader(out)
+    if not reader.available():
+        raise RuntimeError(reader.status())
+    squad, second = load_squad(file), load_squad(squad2)
+    _, calibration, _, calibration2 = reader_split(squad, second, split_seed)
+    first = sample_articles(squad, len(calibration), split_seed)
+    name = f"{file.stem}-{len(calibration)}-{split_seed}"
+    rows: list[Row] = []
+    lives = [
+        open_corpus(first, _corpus(name), Path(".verbatim-eval") / name, None, embedder=cached_embedder())[0],
+        open_corpus(second, _corpus("squad2"), Path(".verbatim-eval") / "squad2", None, embedder=cached_embedder())[0],
+    ]
+    try:
+        asked = sample(list(first.questions), limit, split_seed)
+        rows += _rows(reader, lives[0], asked, "calibration (SQuAD train)", progress)
+        asked2 = [q for q in second.questions if q.article_id in calibration2]
+        rows += _rows(reader, lives[1], asked2, "calibration (SQuAD 2.0)", progress)
+        off_topic = sample(asked, _OFF_TOPIC, split_seed + 1)
+        rows += _rows(reader, lives[1], off_topic, "calibration (off-topic)", progress, foreign=True)
+    finally:
+        for live in lives:
+            live.close()
+    combine = fit_ranker([Group(r.features, r.labels) for r in rows if r.answerable], COMBINE_FEATURES)
+    picks = [_pick(r, combine) for r in rows]
+    chosen = [(r.features[i], r.labels[i], r.answerable) for r, i in zip(rows, picks, strict=True) if i is not None]
+    confidence = fit_logistic([f for f, _, _ in chosen], [lab for _, lab, _ in chosen], CONFIDENCE_FEATURES)
+    scores = [confidence.probability(f) for f, _, _ in chosen]
+    threshold = choose_threshold(scores, [a for _, _, a in chosen], answer_rate)
+    found = _measures(rows, picks, chosen, scores, threshold)
+    config = dataclasses.replace(
+        previous, confidence=confidence, threshold=threshold, combine=combine, decides=True,
+        note=note if note is not None else previous.note,
+        measures={**(measures if measures is not None else previous.measures), **found},
+    )  # fmt: skip
+    save_config(config, out)
+    return {**found, "threshold": threshold, "combine": combine.weights}
+
+
+def _corpus(name: str) -> Path:
+    return Path(".verbatim-eval") / name / "corpus" / f"{name}.jsonl"
+
+
+def _rows(
+    reader: Reader,
+    live: Any,
+    questions: Sequence[GoldQuestion],
+    label: str,
+    progress: Progress | None,
+    foreign: bool = False,
+) -> list[Row]:
+    answerer = Answerer(live, AnswerSettings(threshold=0.0), load_models(), reader)
+    tick = progress(label)(len(questions), 0) if progress else None
+    results = run_questions(answerer, questions, foreign=foreign, progress=tick).results
+    return [_row(q, r, foreign) for q, r in zip(questions, results, strict=True)]
+
+
+def _row(question: GoldQuestion, result: Result, foreign: bool) -> Row:
+    read = [s for s in result.ranked if "r_score" in s.features]
+    answerable = not foreign and not question.impossible
+    labels = [answerable and _holds(question, s.hit.passage.article_id, s.start, s.end) for s in read]
+    return Row([dict(s.features) for s in read], labels, answerable)
+
+
+def _pick(row: Row, combine: Linear) -> int | None:
+    """The sentence the combination cites; its features get the combined score and its lead."""
+    if not row.features:
+        return None
+    with_combined(row.features, combine)
+    return max(range(len(row.features)), key=lambda i: row.features[i]["r_combined"])
+
+
+def _measures(
+    rows: Sequence[Row],
+    picks: Sequence[int | None],
+    chosen: Sequence[tuple[Features, bool, bool]],
+    scores: Sequence[float],
+    threshold: float,
+) -> dict[str, float]:
+    usable = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None and any(r.labels)]
+    alone = [r.labels[max(range(len(r.labels)), key=lambda j: r.features[j]["r_score"])] for r, _ in usable]
+    right = [lab for _, lab, _ in chosen]
+    answered = [s >= threshold for s in scores]
+    answerable = [a for _, _, a in chosen]
+    return {
+        "calibration_questions": float(len(rows)),
+        "combination_right_when_read": sum(r.labels[i] for r, i in usable) / max(1, len(usable)),
+        "reader_alone_right_when_read": sum(alone) / max(1, len(usable)),
+        "calibration_cited_sentence": sum(lab for lab, a in zip(right, answerable, strict=True) if a)
+        / max(1, sum(answerable)),
+        "calibration_right_when_answered": sum(lab for lab, a in zip(right, answered, strict=True) if a)
+        / max(1, sum(answered)),
+        "calibration_unanswerable_refused": sum(not x for x, a in zip(answered, answerable, strict=True) if not a)
+        / max(1, sum(not a for a in answerable)),
+        "calibration_auroc": auroc(scores, right),
+        "calibration_ece": expected_calibration_error(scores, right),
+    }  # fmt: skip
+
+
+def recalibrate(out: Path, squad_file: Path, squad2: Path, **kwargs: Any) -> dict[str, Any]:
+    """``verbatim train calibrate``: refit this step alone for the weights already in ``out``."""
+    return calibrate_reader(squad_file, squad2, out, **kwargs)
+

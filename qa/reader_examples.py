@@ -1,0 +1,198 @@
+"""The reader's training examples, made from SQuAD files directly (never through the rankers).
+
+At answer time the reader sees a question and the best sentences of the top passages, best
+first, each with its place in the articles (``qa.reader.pack`` fills the context). An example
+imitates that from the SQuAD text alone, so a change of retrieval never changes what the
+reader learns:
+
+- the candidates are the article's sentences ranked by the question's words (IDF-weighted
+  overlap within the article), the gold sentence among the best few, with its neighbours;
+- a share of questions also get sentences of another article that share the most words with
+  the question (answers are read across articles at run time);
+- "not here" examples: the same ranking with every sentence holding an answer string taken
+  out (retrieval found the topic, not the answer), a question read against another article's
+  best sentences, and SQuAD 2.0's unanswerable questions (their own article's best sentences).
+
+Everything is seeded; nothing from the product's shipped text is used.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from index.keyword import terms
+from index.sentences import paragraphs, sentences
+from qa.reader_training import Example
+from qa.squad import GoldQuestion, SquadArticle
+
+_STOP = frozenset(
+    "the a an of in on at to for by with from and or is are was were be been what which who whom whose when "
+    "where why how did do does that this these those as it its into than then there their they he she his her "
+    "not no name one".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Mix:
+    """How the examples are drawn.
+
+    Attributes:
+        missing: share of answerable questions turned into "not here" by removing the answer.
+        other_article: share of answerable questions read against another article (no answer).
+        cross: share of answerable examples that also get another article's best sentences.
+        candidates: sentences per example, best first (the reader packs what fits).
+    """
+
+    missing: float = 0.2
+    other_article: float = 0.06
+    cross: float = 0.35
+    candidates: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    start: int
+    end: int
+    paragraph: int
+    number: int  # in the article
+    terms: frozenset[str]
+
+
+class ArticleSentences:
+    """One article cut into sentences, with the IDF of its terms (sentence frequency)."""
+
+    def __init__(self, article: SquadArticle) -> None:
+        self.article = article
+        found: list[_Sentence] = []
+        for p, (ps, pe) in enumerate(paragraphs(article.text)):
+            for s, e in sentences(article.text, ps, pe):
+                found.append(_Sentence(s, e, p, len(found), frozenset(_words(article.text[s:e]))))
+        self.sentences = tuple(found)
+        counts = Counter(t for s in found for t in s.terms)
+        n = max(1, len(found))
+        self.idf = {t: math.log(1 + n / c) for t, c in counts.items()}
+
+    def text(self, sentence: _Sentence) -> str:
+        """The sentence's own characters."""
+        return self.article.text[sentence.start : sentence.end]
+
+    def ranked(self, question: str) -> list[_Sentence]:
+        """Sentences by IDF-weighted overlap with the question's words, best first."""
+        asked = set(_words(question))
+        scores = [sum(self.idf.get(t, 0.0) for t in s.terms & asked) for s in self.sentences]
+        return [s for _, s in sorted(zip(scores, self.sentences, strict=True), key=lambda x: (-x[0], x[1].number))]
+
+    def holding(self, span: tuple[int, int]) -> _Sentence | None:
+        """The sentence that holds the whole span (None when it crosses sentences)."""
+        a, b = span
+        for s in self.sentences:
+            if s.start <= a and b <= s.end:
+                return s
+        return None
+
+
+def _words(text: str) -> Iterable[str]:
+    return (t for t in terms(text) if t not in _STOP and len(t) > 1)
+
+
+def build_examples(
+    articles: dict[str, ArticleSentences],
+    questions: Sequence[GoldQuestion],
+    rng: random.Random,
+    mix: Mix | None = None,
+) -> list[Example]:
+    """One example per question (answerable, made "not here", or unanswerable), seeded by ``rng``."""
+    mix = mix or Mix()
+    ids = sorted(articles)
+    out: list[Example] = []
+    for question in questions:
+        own = articles.get(question.article_id)
+        if own is None:
+            continue
+        roll = rng.random()
+        if question.impossible:
+            out.append(_unanswered(question.question, own.ranked(question.question), own, rng, mix))
+        elif roll < mix.other_article:
+            other = articles[_other(ids, question.article_id, rng)]
+            out.append(_unanswered(question.question, other.ranked(question.question), other, rng, mix))
+        elif roll < mix.other_article + mix.missing:
+            ranked = [s for s in own.ranked(question.question) if not _holds_answer(own.text(s), question)]
+            out.append(_unanswered(question.question, ranked, own, rng, mix))
+        else:
+            example = _answered(question, own, articles, ids, rng, mix)
+            if example is not None:
+                out.append(example)
+    return out
+
+
+def _other(ids: Sequence[str], own: str, rng: random.Random) -> str:
+    while True:
+        pick = ids[rng.randrange(len(ids))]
+        if pick != own or len(ids) == 1:
+            return pick
+
+
+def _holds_answer(text: str, question: GoldQuestion) -> bool:
+    folded = text.casefold()
+    return any(answer.casefold() in folded for answer in question.answer_texts)
+
+
+def _places(chosen: Sequence[_Sentence], rng: random.Random, offset: int = 0) -> list[tuple[int, int]]:
+    """(passage rank, sentence number) for each sentence: paragraphs ranked by their best sentence, shuffled a little."""
+    ranks: dict[int, int] = {}
+    for s in chosen:
+        if s.paragraph not in ranks:
+            ranks[s.paragraph] = len(ranks) + offset
+    if len(ranks) > 1 and rng.random() < 0.5:
+        a, b = rng.sample(sorted(ranks), 2)
+        ranks[a], ranks[b] = ranks[b], ranks[a]
+    return [(ranks[s.paragraph], s.number) for s in chosen]
+
+
+def _unanswered(
+    question: str, ranked: Sequence[_Sentence], article: ArticleSentences, rng: random.Random, mix: Mix
+) -> Example:
+    chosen = list(ranked[: mix.candidates])
+    return Example(question, tuple(article.text(s) for s in chosen), tuple(_places(chosen, rng)), None)
+
+
+def _answered(
+    question: GoldQuestion,
+    own: ArticleSentences,
+    articles: dict[str, ArticleSentences],
+    ids: Sequence[str],
+    rng: random.Random,
+    mix: Mix,
+) -> Example | None:
+    span = question.answers[0]
+    gold = own.holding(span)
+    if gold is None:
+        return None
+    ranked = [s for s in own.ranked(question.question) if s is not gold]
+    at = min(len(ranked), int(rng.expovariate(0.7)))  # mostly first, sometimes a few places down
+    neighbours = [s for s in own.sentences if s.paragraph == gold.paragraph and abs(s.number - gold.number) == 1]
+    chosen = ranked[:at] + [gold]
+    for s in neighbours + ranked[at:]:
+        if s not in chosen and len(chosen) < mix.candidates:
+            chosen.append(s)
+    texts = [own.text(s) for s in chosen]
+    places = _places(chosen, rng)
+    if rng.random() < mix.cross:
+        other = articles[_other(ids, question.article_id, rng)]
+        extra = [s for s in other.ranked(question.question)[:4] if not _holds_answer(other.text(s), question)]
+        for s, place in zip(extra, _places(extra, rng, offset=1 + max(p for p, _ in places)), strict=True):
+            where = rng.randrange(1, len(texts) + 1)
+            texts.insert(where, other.text(s))
+            places.insert(where, place)
+    index = texts.index(own.text(gold))
+    cut = max(mix.candidates, index + 1)
+    return Example(
+        question.question,
+        tuple(texts[:cut]),
+        tuple(places[:cut]),
+        (index, span[0] - gold.start, span[1] - gold.start),
+    )
