@@ -26,7 +26,17 @@ from index.sentences import sentences
 from lab.embedding_cache import CachedEmbedder
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.dates import find_dates
-from qa.metrics import auroc, contains_answer, exact_match, f1, hit_rate, percentile, reciprocal_rank
+from qa.metrics import (
+    auroc,
+    contains_answer,
+    exact_match,
+    expected_calibration_error,
+    f1,
+    hit_rate,
+    percentile,
+    reciprocal_rank,
+    reliability,
+)
 from qa.models import Models
 from qa.reader import Reader
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles, write_corpus
@@ -269,8 +279,25 @@ def summarize(run: EvalRun) -> dict[str, Any]:
         summary["refused_answerable"] = _share([not o.answered for o in answerable])
     if not run.foreign:
         summary["auroc"] = auroc([o.confidence for o in outcomes], [o.cited for o in outcomes])
+        summary.update(calibration_measures(outcomes))
         summary.update(_by_relative_dates(answerable))
     return summary
+
+
+def calibration_measures(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Does the shown confidence mean what it says? Expected calibration error and reliability bins
+    (mean confidence, share right, count), against the strict rule (the first excerpt holds the
+    question's own gold span) and the open rule (it holds a gold answer string)."""
+    scores = [o.confidence for o in outcomes]
+    strict = [o.cited for o in outcomes]
+    open_ = [o.excerpt_has_answer for o in outcomes]
+    return {
+        "ece": expected_calibration_error(scores, strict),
+        "ece_open": expected_calibration_error(scores, open_),
+        "auroc_open": auroc(scores, open_),
+        "reliability": [[round(m, 4), round(r, 4), n] for m, r, n in reliability(scores, strict)],
+        "reliability_open": [[round(m, 4), round(r, 4), n] for m, r, n in reliability(scores, open_)],
+    }
 
 
 def _by_relative_dates(answerable: Sequence[Outcome]) -> dict[str, Any]:

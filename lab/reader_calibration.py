@@ -146,7 +146,7 @@ def _measures(
     chosen: Sequence[tuple[Features, bool, bool]],
     scores: Sequence[float],
     threshold: float,
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     usable = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None and any(r.labels)]
     alone = [r.labels[max(range(len(r.labels)), key=lambda j: r.features[j]["r_score"])] for r, _ in usable]
     right = [lab for _, lab, _ in chosen]
@@ -165,9 +165,3 @@ def _measures(
         "calibration_auroc": auroc(scores, right),
         "calibration_ece": expected_calibration_error(scores, right),
     }  # fmt: skip
-
-
-def recalibrate(out: Path, squad_file: Path, squad2: Path, **kwargs: Any) -> dict[str, Any]:
-    """``verbatim train calibrate``: refit this step alone for the weights already in ``out``."""
-    return calibrate_reader(squad_file, squad2, out, **kwargs)
-

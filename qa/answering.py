@@ -127,7 +127,7 @@ class Answerer:
 
     @property
     def threshold(self) -> float:
-        """The least confidence that answers, on the scale of the confidence that decides (the reader's, when it does)."""
+        """The least confidence that answers, for the confidence that decides (the reader's, when it does)."""
         config = self.reader.config if self.reader.available() else None
         return self._threshold(config.threshold if config is not None and config.decides else self.models.threshold)
 

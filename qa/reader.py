@@ -46,13 +46,21 @@ class ReaderSettings:
         max_length: tokens in one pass: [CLS] question [SEP] context [SEP].
         max_question_tokens: longer questions are cut to this many tokens.
         max_answer_tokens: longest short answer, in tokens.
-        candidates: how many of the ranker's best sentences may be packed.
+        candidates: how many of the ranker's best sentences may be packed in one pass.
+        passes: how many contexts are read per question (in one batch): the second packs the
+            best candidates the first had no room for, and so on.
     """
 
     max_length: int = 192
     max_question_tokens: int = 48
     max_answer_tokens: int = 30
     candidates: int = 12
+    passes: int = 1
+
+    @property
+    def read_at_most(self) -> int:
+        """Candidates considered over all passes."""
+        return self.candidates * self.passes
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +127,7 @@ class ReaderConfig:
                 "max_question_tokens": self.settings.max_question_tokens,
                 "max_answer_tokens": self.settings.max_answer_tokens,
                 "candidates": self.settings.candidates,
+                "passes": self.settings.passes,
             },
             "confidence": self.confidence.as_json(),
             "threshold": self.threshold,
@@ -199,17 +208,24 @@ def load_tokenizer(base: Path) -> Any:
 
 
 def pack(
-    tokenizer: Any, question: str, texts: Sequence[str], order: Sequence[tuple[int, int]], settings: ReaderSettings
+    tokenizer: Any,
+    question: str,
+    texts: Sequence[str],
+    order: Sequence[tuple[int, int]],
+    settings: ReaderSettings,
+    skip: frozenset[int] = frozenset(),
 ) -> Packed:
     """Fill the context with the best candidates that fit (``texts`` come best first), in ``order``.
 
     ``order`` is each candidate's place in the articles (passage rank, sentence index), so
-    neighbouring sentences read as they were written.
+    neighbouring sentences read as they were written. Candidates in ``skip`` (read in an
+    earlier pass) are left out.
     """
     q_tokens = min(len(tokenizer(question, add_special_tokens=False)["input_ids"]), settings.max_question_tokens)
     budget = settings.max_length - q_tokens - 3
-    considered = list(range(min(len(texts), settings.candidates)))
-    lengths = tokenizer([texts[i] for i in considered], add_special_tokens=False)["input_ids"] if considered else []
+    considered = [i for i in range(len(texts)) if i not in skip][: settings.candidates]
+    sizes = tokenizer([texts[i] for i in considered], add_special_tokens=False)["input_ids"] if considered else []
+    lengths = dict(zip(considered, sizes, strict=True))
     chosen: list[int] = []
     for i in considered:
         size = len(lengths[i])
@@ -399,7 +415,16 @@ def read_batch(
     import torch
 
     with lock if lock is not None else contextlib.nullcontext():  # fast tokenizers are not re-entrant
-        packs = [pack(tokenizer, q, texts, order, settings) for q, texts, order in items]
+        packs, owners = [], []
+        for number, (q, texts, order) in enumerate(items):
+            done: frozenset[int] = frozenset()
+            for _ in range(settings.passes):
+                packed = pack(tokenizer, q, texts[: settings.read_at_most], order, settings, done)
+                if not packed.chosen:
+                    break
+                packs.append(packed)
+                owners.append(number)
+                done |= frozenset(packed.chosen)
         encoded = encode(tokenizer, packs, settings)
     batch = encoded["batch"]
     inputs = {k: torch.as_tensor(batch[k]) for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
@@ -407,10 +432,22 @@ def read_batch(
         out = model(**inputs)
     starts = out.start_logits.float().numpy()
     ends = out.end_logits.float().numpy()
-    return [
-        spans_of(
+    readings: list[list[Reading]] = [[] for _ in items]
+    for i, p in enumerate(packs):
+        readings[owners[i]].append(spans_of(
             p, starts[i], ends[i], batch["offset_mapping"][i], encoded["context_mask"][i],
-            len(items[i][1]), settings.max_answer_tokens,
-        )
-        for i, p in enumerate(packs)
-    ]  # fmt: skip
+            len(items[owners[i]][1]), settings.max_answer_tokens,
+        ))  # fmt: skip
+    return [merge(r) if r else Reading(0.0, (None,) * len(item[1]), (None,) * len(item[1]))
+            for r, item in zip(readings, items, strict=True)]  # fmt: skip
+
+
+def merge(readings: Sequence[Reading]) -> Reading:
+    """One reading of several passes: each candidate's scores from the pass that read it; the first pass's no-answer."""
+    first = readings[0]
+    scores, spans = list(first.scores), list(first.spans)
+    for more in readings[1:]:
+        for i, score in enumerate(more.scores):
+            if score is not None and scores[i] is None:
+                scores[i], spans[i] = score, more.spans[i]
+    return Reading(first.null, tuple(scores), tuple(spans))

@@ -118,7 +118,8 @@ def build_examples(
             out.append(_unanswered(question.question, own.ranked(question.question), own, rng, mix))
         elif roll < mix.other_article:
             other = articles[_other(ids, question.article_id, rng)]
-            out.append(_unanswered(question.question, other.ranked(question.question), other, rng, mix))
+            ranked = [s for s in other.ranked(question.question) if not _holds_answer(other.text(s), question)]
+            out.append(_unanswered(question.question, ranked, other, rng, mix))
         elif roll < mix.other_article + mix.missing:
             ranked = [s for s in own.ranked(question.question) if not _holds_answer(own.text(s), question)]
             out.append(_unanswered(question.question, ranked, own, rng, mix))
@@ -142,7 +143,7 @@ def _holds_answer(text: str, question: GoldQuestion) -> bool:
 
 
 def _places(chosen: Sequence[_Sentence], rng: random.Random, offset: int = 0) -> list[tuple[int, int]]:
-    """(passage rank, sentence number) for each sentence: paragraphs ranked by their best sentence, shuffled a little."""
+    """(passage rank, sentence number) of each sentence: paragraphs ranked by their best, shuffled a little."""
     ranks: dict[int, int] = {}
     for s in chosen:
         if s.paragraph not in ranks:

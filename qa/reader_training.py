@@ -47,6 +47,7 @@ class TrainSettings:
     seed: int = 0
     lengths: tuple[int, ...] = (128, 160, 192)  # each batch is packed to one of these (tokens)
     save_every: int = 100
+    stop_after: int | None = None  # end after this many steps (resume later); None: run to the end
 
 
 def with_gold(
@@ -118,6 +119,7 @@ def train(
     import torch
 
     torch.manual_seed(train_settings.seed)
+    model._init_weights(model.qa_outputs)  # the new head starts from the seed too (the rest is the base model)
     rng = random.Random(train_settings.seed)
     for name, parameter in model.named_parameters():
         parameter.requires_grad = name != "bert.embeddings.word_embeddings.weight"
@@ -141,10 +143,13 @@ def train(
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
         first, running, spent = int(state["step"]), float(state["loss"]), float(state["seconds"])
+        if "rng" in state:
+            torch.set_rng_state(state["rng"])  # dropout continues as if never interrupted
         log(f"resumed at step {first}/{total} ({spent / 60:.1f} min already spent)")
     model.train()
     started = time.perf_counter() - spent
-    for step in range(first, total):
+    last = total if train_settings.stop_after is None else min(total, train_settings.stop_after)
+    for step in range(first, last):
         chosen = [examples[i] for i in batches[step]]
         loss = _step(model, tokenizer, chosen, replace(settings, max_length=lengths[step]))
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -153,14 +158,14 @@ def train(
         optimizer.zero_grad()
         running = 0.98 * running + 0.02 * loss if step else loss
         done = step + 1
-        if checkpoint is not None and (done % train_settings.save_every == 0 or done == total):
+        if checkpoint is not None and (done % train_settings.save_every == 0 or done in (total, last)):
             _save(checkpoint, model, optimizer, schedule, done, running, time.perf_counter() - started)
         if step % 50 == 0 or done == total:
             elapsed = time.perf_counter() - started
             eta = (elapsed - spent) / max(1, done - first) * (total - done)
             log(f"step {done}/{total}  loss {running:.3f}  {elapsed / 60:.1f} min, about {eta / 60:.1f} min left")
     model.eval()
-    return {"steps": float(total), "loss": running, "minutes": (time.perf_counter() - started) / 60}
+    return {"steps": float(last), "loss": running, "minutes": (time.perf_counter() - started) / 60}
 
 
 _STATE = "training-state.pt"
@@ -208,7 +213,7 @@ def _save(folder: Path, model: Any, optimizer: Any, schedule: Any, step: int, lo
     trainable = {k: v for k, v in model.state_dict().items() if k != "bert.embeddings.word_embeddings.weight"}
     state = {
         "model": trainable, "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
-        "step": step, "loss": loss, "seconds": seconds,
+        "step": step, "loss": loss, "seconds": seconds, "rng": torch.get_rng_state(),
     }  # fmt: skip
     partial = folder / (_STATE + ".partial")
     torch.save(state, partial)

@@ -26,7 +26,7 @@ def read(reader: Reader, query: Query, ranked: Sequence[Sentence]) -> Reading | 
         return None
     config = reader.config
     assert config is not None
-    candidates = ranked[: config.settings.candidates]
+    candidates = ranked[: config.settings.read_at_most]
     return reader.read(query.reading_text, [s.text for s in candidates], [(s.rank, s.index) for s in candidates])
 
 
@@ -54,7 +54,7 @@ def reorder(ranked: Sequence[Sentence], reading: Reading, combine: Linear | None
 
 
 def with_combined(read: Sequence[Features], combine: Linear | None) -> None:
-    """Give each read sentence's features its combined score (``r_combined``) and its lead over the best other (``c_gap``)."""
+    """Give each read sentence its combined score (``r_combined``) and its lead over the best other (``c_gap``)."""
     for features in read:
         features["r_combined"] = combine.score(features) if combine else features["r_score"]
     for features in read:

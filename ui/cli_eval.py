@@ -131,7 +131,9 @@ def squad_command(
 def print_table(summary: dict[str, Any]) -> None:
     """The measures as an aligned two-column table."""
     for key, value in summary.items():
-        if isinstance(value, dict):
+        if isinstance(value, list) and value and isinstance(value[0], list):
+            value = "  ".join(f"{m:.2f}:{r:.2f}({n})" for m, r, n in value)  # reliability bins
+        elif isinstance(value, dict):
             value = "  ".join(f"{k} {v:.1f}" for k, v in value.items())
         elif isinstance(value, float):
             value = f"{value:.3f}"

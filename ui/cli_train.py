@@ -12,7 +12,7 @@ from ui.cli_eval import _progress, print_table
 from ui.options import friendly_errors
 
 _DATA = Path("../shared/data")
-DEFAULT_EXAMPLES = 60000
+DEFAULT_EXAMPLES = 38000
 
 
 @click.group("train")
@@ -86,23 +86,33 @@ def reader_command(
         json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
-@train_group.command("combine")
+@train_group.command("calibrate")
 @click.option(
     "--squad", "squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=_DATA / "squad-dev-v1.1.json", show_default=True, help="SQuAD v1.1 file.",
+    default=_DATA / "squad-train-v1.1.json", show_default=True, help="SQuAD v1.1 training file.",
 )  # fmt: skip
 @click.option(
     "--squad2", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=_DATA / "squad2-dev-cs224n-half.json", show_default=True, help="SQuAD 2.0 file.",
 )  # fmt: skip
-@click.option("--split-seed", type=int, default=13, show_default=True, help="Seed of `eval fit`'s article split.")
+@click.option("--split-seed", type=int, default=13, show_default=True, help="Seed of the article splits.")
+@click.option(
+    "--answer-rate", type=click.FloatRange(0.5, 1.0), default=0.9, show_default=True,
+    help="Share of the calibration articles' answerable questions the threshold keeps answered.",
+)  # fmt: skip
+@click.option(
+    "--limit", type=click.IntRange(100), default=3000, show_default=True,
+    help="SQuAD train calibration questions to ask (seeded sample).",
+)  # fmt: skip
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("qa/reader"), show_default=True,
-    help="The reader folder whose reader.json gets the combination.",
+    help="The reader folder whose reader.json gets the combination, confidence and threshold.",
 )  # fmt: skip
 @friendly_errors
-def combine_command(squad_file: Path, squad2: Path, split_seed: int, out: Path) -> None:
-    """Refit only how the rankers' and the reader's scores choose the sentence (the last step of `train reader`)."""
-    from lab.train import fit_combination
+def calibrate_command(
+    squad_file: Path, squad2: Path, split_seed: int, answer_rate: float, limit: int, out: Path
+) -> None:
+    """Refit only the reader's last step (sentence choice, confidence, threshold) for the weights in --out."""
+    from lab.reader_calibration import calibrate_reader
 
-    print_table(fit_combination(squad_file, squad2, out, split_seed, progress=_progress))
+    print_table(calibrate_reader(squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit))

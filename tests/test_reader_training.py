@@ -1,0 +1,123 @@
+"""The reader's training: examples made from SQuAD-shaped text alone, labels that point at the
+answer, "not here" examples that truly lack it, and a run that resumes where it stopped."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from qa.reader import Reader, ReaderSettings, base_model_folder, build_model, load_tokenizer, pack, read_batch
+from qa.reader_examples import ArticleSentences, Mix, build_examples
+from qa.reader_training import TrainSettings, train
+from qa.squad import GoldQuestion, SquadArticle
+
+RIVER = (
+    "The Arlen river rises in the northern hills. It flows south for 212 kilometres.\n\n"
+    "The first bridge over the Arlen was built in 1821 by the engineer Tomas Veyra. "
+    "It was replaced by a steel bridge in 1903.\n\n"
+    "Salmon return to the river every autumn. Fishing is allowed only from June to September."
+)
+ORCHARD = (
+    "The orchard grows apples and pears. Its oldest tree was planted in 1790.\n\n"
+    "Harvest begins in late August and lasts six weeks."
+)
+
+
+def _question(article: SquadArticle, qid: str, text: str, answer: str, impossible: bool = False) -> GoldQuestion:
+    if impossible:
+        return GoldQuestion(qid, text, article.id, (), (), True)
+    start = article.text.index(answer)
+    return GoldQuestion(qid, text, article.id, ((start, start + len(answer)),), (answer,))
+
+
+@pytest.fixture()
+def corpus() -> tuple[dict[str, ArticleSentences], list[GoldQuestion]]:
+    river = SquadArticle("squad/Arlen", "Arlen", RIVER)
+    orchard = SquadArticle("squad/Orchard", "Orchard", ORCHARD)
+    questions = [
+        _question(river, "q1", "Who built the first bridge over the Arlen?", "Tomas Veyra"),
+        _question(river, "q2", "How long is the Arlen river?", "212 kilometres"),
+        _question(river, "q3", "When was the steel bridge replaced by a stone one?", "", impossible=True),
+        _question(orchard, "q4", "When was the oldest tree planted?", "1790"),
+    ]
+    return {a.id: ArticleSentences(a) for a in (river, orchard)}, questions
+
+
+def test_answered_examples_point_at_the_answer_characters(corpus) -> None:  # type: ignore[no-untyped-def]
+    articles, questions = corpus
+    examples = build_examples(articles, questions * 20, random.Random(0), Mix(missing=0.0, other_article=0.0))
+    answered = [e for e in examples if e.answer is not None]
+    assert answered and all(e.answer is not None for e in examples if e.question != questions[2].question)
+    for example in answered:
+        index, start, end = example.answer  # type: ignore[misc]
+        gold = next(q for q in questions if q.question == example.question)
+        assert example.texts[index][start:end] == gold.answer_texts[0]
+        assert len(example.texts) == len(example.order)
+
+
+def test_not_here_examples_never_hold_the_answer(corpus) -> None:  # type: ignore[no-untyped-def]
+    articles, questions = corpus
+    examples = build_examples(articles, questions * 30, random.Random(1), Mix(missing=0.5, other_article=0.2))
+    unanswered = [e for e in examples if e.answer is None]
+    assert len(unanswered) > 10
+    for example in unanswered:
+        gold = next(q for q in questions if q.question == example.question)
+        for text in example.texts:
+            assert not any(a and a in text for a in gold.answer_texts)
+
+
+def test_examples_are_a_function_of_the_seed(corpus) -> None:  # type: ignore[no-untyped-def]
+    articles, questions = corpus
+    first = build_examples(articles, questions * 5, random.Random(7))
+    again = build_examples(articles, questions * 5, random.Random(7))
+    other = build_examples(articles, questions * 5, random.Random(8))
+    assert first == again
+    assert first != other
+
+
+def test_a_second_pass_reads_what_the_first_had_no_room_for() -> None:
+    tokenizer = load_tokenizer(base_model_folder())
+    many = [f"Sentence {i} tells a fairly long story about the harbour and boat number {i}." for i in range(30)]
+    settings = ReaderSettings(candidates=12, passes=2)
+    first = pack(tokenizer, "Which boat?", many, [(0, i) for i in range(30)], settings)
+    second = pack(tokenizer, "Which boat?", many, [(0, i) for i in range(30)], settings, frozenset(first.chosen))
+    assert first.chosen and second.chosen and not set(first.chosen) & set(second.chosen)
+    assert min(second.chosen) > min(first.chosen)
+
+
+def test_reading_in_two_passes_scores_more_candidates_with_one_no_answer_score() -> None:
+    shipped = Reader()
+    assert shipped.available(), shipped.status()
+    tokenizer = load_tokenizer(base_model_folder())
+    many = [f"Sentence {i} tells a fairly long story about the harbour and boat number {i}." for i in range(30)]
+    item = ("Which boat sank in the harbour?", many, [(0, i) for i in range(30)])
+    one = read_batch(shipped._model, tokenizer, [item], ReaderSettings(passes=1))[0]
+    two = read_batch(shipped._model, tokenizer, [item], ReaderSettings(passes=2))[0]
+    read_once = [i for i, s in enumerate(one.scores) if s is not None]
+    read_twice = [i for i, s in enumerate(two.scores) if s is not None]
+    assert set(read_once) < set(read_twice)
+    assert one.null == pytest.approx(two.null, abs=1e-3)  # one batch pads to the longer pass
+    assert [one.scores[i] for i in read_once] == pytest.approx([two.scores[i] for i in read_once], abs=1e-3)
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    articles, questions = corpus
+    examples = build_examples(articles, questions * 3, random.Random(0))
+    tokenizer = load_tokenizer(base_model_folder())
+    settings = ReaderSettings(max_length=96)
+    whole = build_model(base_model_folder())
+    train(whole, tokenizer, examples, settings, TrainSettings(batch_size=4, seed=3), lambda _: None, tmp_path / "a")
+    stopped = build_model(base_model_folder())
+    halfway = TrainSettings(batch_size=4, seed=3, stop_after=2)
+    train(stopped, tokenizer, examples, settings, halfway, lambda _: None, tmp_path / "b")
+    resumed = build_model(base_model_folder())
+    lines: list[str] = []
+    train(resumed, tokenizer, examples, settings, TrainSettings(batch_size=4, seed=3), lines.append, tmp_path / "b", True)
+    assert any(line.startswith("resumed at step 2/") for line in lines)
+    for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6), name
+    assert not all(torch.equal(a, b) for a, b in zip(whole.state_dict().values(), stopped.state_dict().values()))
