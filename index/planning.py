@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.article import Article, SourceProblem
@@ -50,6 +50,20 @@ def in_scope(path: str, targets: Sequence[Target]) -> bool:
     return any(file == t or t in file.parents for t, _ in targets)
 
 
+def corpus_relative(problem: SourceProblem, targets: Sequence[Target]) -> SourceProblem:
+    """The problem with every path under a corpus root shown relative to it: a report never names
+    the server's own folders (a path outside every root stays as it was given)."""
+    roots = sorted({str(root.resolve()) for _, root in targets} | {str(root) for _, root in targets}, key=len)
+
+    def shown(text: str) -> str:
+        for root in reversed(roots):  # the longest root first
+            if len(root.rstrip("/")) > 1:
+                text = text.replace(root.rstrip("/") + "/", "")
+        return text
+
+    return replace(problem, path=shown(problem.path), message=shown(problem.message))
+
+
 def make_plan(
     targets: Sequence[Target],
     manifest: dict[str, ManifestEntry],
@@ -80,6 +94,7 @@ def make_plan(
         if not any(p.level == "error" for p in result.problems) and kept == len(result.articles):
             checksums = {a.id: a.checksum for a in result.articles}
             plan.fingerprints[name] = FileEntry(source.mtime_ns, source.size, checksums)
+    plan.problems = [corpus_relative(p, targets) for p in plan.problems]
     seen = set(owners)
     plan.removed = sorted(i for i, e in manifest.items() if i not in seen and in_scope(e.path, targets))
     plan.gone_files = sorted({manifest[i].path for i in plan.removed} - {str(f.path) for f in files})

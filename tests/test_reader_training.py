@@ -116,8 +116,11 @@ def test_an_interrupted_run_resumes_to_the_same_weights(corpus, tmp_path: Path) 
     train(stopped, tokenizer, examples, settings, halfway, lambda _: None, tmp_path / "b")
     resumed = build_model(base_model_folder())
     lines: list[str] = []
-    train(resumed, tokenizer, examples, settings, TrainSettings(batch_size=4, seed=3), lines.append, tmp_path / "b", True)
+    train(
+        resumed, tokenizer, examples, settings, TrainSettings(batch_size=4, seed=3), lines.append, tmp_path / "b", True
+    )
     assert any(line.startswith("resumed at step 2/") for line in lines)
     for (name, a), b in zip(whole.state_dict().items(), resumed.state_dict().values(), strict=True):
         assert torch.allclose(a, b, atol=1e-6), name
-    assert not all(torch.equal(a, b) for a, b in zip(whole.state_dict().values(), stopped.state_dict().values()))
+    pairs = zip(whole.state_dict().values(), stopped.state_dict().values(), strict=True)
+    assert not all(torch.equal(a, b) for a, b in pairs)

@@ -185,7 +185,10 @@ def test_bad_files_do_not_stop_the_rest(corpus: Path, make_live: LiveFactory) ->
         ("feed.jsonl", 2, "error"),
         ("dup.jsonl", None, "error"),
     }
-    assert str(corpus / SEED_A) in messages[("dup.jsonl", None, "error")]  # names both files
+    assert SEED_A in messages[("dup.jsonl", None, "error")]  # names both files
+    for problem in report.problems:  # relative to the corpus: a report never names the server's folders
+        assert not Path(problem.path).is_absolute() and str(corpus) not in problem.message, problem
+    assert {p.path for p in report.problems} == {"binary.txt", "empty.md", "feed.jsonl", "dup.jsonl"}
     expected = corpus_articles(corpus)  # the reader keeps the first claimant too
     assert_consistent(live, {i: expected[i] for i in (SEED_A, SEED_B, "x1")})
 

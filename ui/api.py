@@ -8,6 +8,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -22,6 +25,8 @@ from ui.service import AdminError, BusyError, Service
 class Message(BaseModel):
     """One earlier turn of the conversation."""
 
+    model_config = {"extra": "forbid"}
+
     role: Literal["user", "assistant"]
     content: str = Field(max_length=20000)
 
@@ -30,6 +35,7 @@ class AskRequest(BaseModel):
     """``POST /api/ask``: the same inputs as ``verbatim ask``, plus the conversation so far."""
 
     model_config = {
+        "extra": "forbid",
         "json_schema_extra": {
             "examples": [
                 {
@@ -40,7 +46,7 @@ class AskRequest(BaseModel):
                     ],
                 }
             ]
-        }
+        },
     }
 
     question: str = Field(max_length=20000, description="The question (at most 1,000 characters are searched).")
@@ -64,6 +70,8 @@ class AskRequest(BaseModel):
 class FeedRequest(BaseModel):
     """``POST /api/feeds``: a feed to subscribe to, or article pages to add."""
 
+    model_config = {"extra": "forbid"}
+
     url: str | None = Field(default=None, max_length=2000, description="One URL (a feed or an article page).")
     urls: list[str] = Field(default_factory=list, max_length=100, description="Several URLs.")
     kind: Literal["auto", "feed", "page"] = Field(
@@ -77,6 +85,8 @@ class FeedRequest(BaseModel):
             raise UploadError("Give the URL of a feed or an article page (http or https).")
         return urls
 
+
+_BODIES: dict[str, type[BaseModel]] = {"/api/ask": AskRequest, "/api/feeds": FeedRequest}
 
 _ERRORS: tuple[tuple[type[Exception], int], ...] = (
     (QuestionError, 400),
@@ -102,6 +112,20 @@ def install_errors(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
         app.add_exception_handler(kind, handler)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """422 as FastAPI words it, but a field the route does not know is named outright, never ignored."""
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    unknown = [".".join(str(part) for part in e["loc"][1:]) for e in errors if e.get("type") == "extra_forbidden"]
+    if not unknown:
+        return await request_validation_exception_handler(request, exc)
+    model = _BODIES.get(request.url.path)
+    known = f"Known fields: {', '.join(model.model_fields)}. " if model and all("." not in u for u in unknown) else ""
+    detail = f"Unknown field{'s' * (len(unknown) > 1)}: {', '.join(unknown)}. {known}See /docs for each route's fields."
+    return JSONResponse({"detail": detail, "errors": jsonable_encoder(errors)}, status_code=422)
 
 
 def router(service: Service) -> APIRouter:

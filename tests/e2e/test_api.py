@@ -100,6 +100,22 @@ def test_errors_are_short_json_messages(server: Server) -> None:
     assert httpx.get(f"{server.url}/openapi.json").json()["paths"]["/api/ask"]
 
 
+def test_unknown_fields_are_rejected_by_name_on_every_json_route(server: Server) -> None:
+    nested = {"question": "Who did Blinken meet?", "filters": {"since": "2023-11-12"}}
+    response = httpx.post(f"{server.url}/api/ask", json=nested, timeout=30)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith("Unknown field: filters.") and "since" in detail and "until" in detail
+    turn = {"question": "And?", "history": [{"role": "user", "content": "Hi", "name": "me"}]}
+    in_history = httpx.post(f"{server.url}/api/ask", json=turn, timeout=30)
+    assert in_history.status_code == 422 and "history.0.name" in in_history.json()["detail"]
+    feed = httpx.post(
+        f"{server.url}/api/feeds", json={"url": "https://example.org/feed", "interval": 5},
+        headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30,
+    )  # fmt: skip
+    assert feed.status_code == 422 and feed.json()["detail"].startswith("Unknown field: interval.")
+
+
 def test_listing_status_and_health(server: Server) -> None:
     listing = httpx.get(f"{server.url}/api/articles").json()
     assert listing["count"] >= 2 and {"id", "title", "date", "source", "url", "passages"} <= set(listing["articles"][0])
