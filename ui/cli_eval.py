@@ -62,6 +62,10 @@ def eval_group() -> None:
     help="Read with the trained reader (--no-reader: the rankers alone, for comparison).",
 )  # fmt: skip
 @click.option(
+    "--reader-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Read with the reader in this folder (reader.safetensors, reader.json) instead of the shipped one.",
+)  # fmt: skip
+@click.option(
     "--relative-dates", type=click.Choice(["filter", "boost"]), default="boost", show_default=True,
     help="What “this week”, “recently” in a question do (counted from the question's asked_on): "
     "search only that window, or rank it first.",
@@ -90,6 +94,7 @@ def squad_command(
     weights: Path | None,
     json_out: Path | None,
     use_reader: bool,
+    reader_dir: Path | None,
     relative_dates: Literal["filter", "boost"],
     articles: str,
     asked_since: dt.datetime | None,
@@ -109,8 +114,8 @@ def squad_command(
         summary, _ = evaluate(
             file, index_dir, limit, seed, against, load_models(weights),
             AnswerSettings(threshold=threshold, relative_dates=relative_dates),
-            progress=_progress("asking"), reader=Reader(enabled=use_reader), articles=articles, indexing=bar,
-            embedder=embedder, asked=asked,
+            progress=_progress("asking"), reader=Reader(reader_dir, enabled=use_reader), articles=articles,
+            indexing=bar, embedder=embedder, asked=asked,
         )  # fmt: skip
     finally:
         bar.close()
@@ -118,7 +123,8 @@ def squad_command(
             embedder.close()
     summary = {
         "file": str(file), "against": str(against) if against else None, "seed": seed,
-        "reader": use_reader, "articles": articles, "relative_dates": relative_dates,
+        "reader": str(reader_dir or "shipped") if use_reader else False, "articles": articles,
+        "relative_dates": relative_dates,
         "asked_since": asked[0].isoformat() if asked[0] else None,
         "asked_until": asked[1].isoformat() if asked[1] else None, **summary,
     }  # fmt: skip
