@@ -128,8 +128,10 @@ def run_questions(
     questions: Sequence[GoldQuestion],
     foreign: bool = False,
     progress: Callable[[int], None] | None = None,
+    gold_forced: bool = True,
 ) -> EvalRun:
-    """Ask every question and judge the result against its gold spans."""
+    """Ask every question and judge the result against its gold spans (``gold_forced``: also read each
+    answerable question with its gold sentence put in, for ``reader_cited_gold_forced``)."""
     run = EvalRun(foreign=foreign)
     texts: dict[str, str] = {}
     for question in questions:
@@ -138,7 +140,7 @@ def run_questions(
         seconds = time.perf_counter() - started
         run.results.append(result)
         outcome = judge(question, result, seconds, foreign)
-        if result.reading is not None and not foreign and not question.impossible:
+        if gold_forced and result.reading is not None and not foreign and not question.impossible:
             outcome = replace(outcome, cited_gold_forced=_gold_forced(answerer, question, result, texts))
         run.outcomes.append(outcome)
         if progress is not None:

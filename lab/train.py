@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from lab.fit import News
 from qa.reader import WEIGHTS_FILE, ReaderSettings, base_model_folder, build_model, load_tokenizer, save_weights
 from qa.reader_examples import ArticleSentences, Mix, build_examples
 from qa.reader_training import Example, TrainSettings, train
@@ -70,6 +71,7 @@ def train_reader(
     log: Callable[[str], None] = print,
     resume: bool = False,
     checkpoint: Path | None = None,
+    news: Sequence[News] = (),
 ) -> dict[str, Any]:
     """Build the examples from the SQuAD files, fine-tune (checkpointed), write the weights to
     ``out``, then fit the reader's combination, confidence and threshold on the calibration articles."""
@@ -102,7 +104,7 @@ def train_reader(
     )
     from lab.reader_calibration import calibrate_reader  # imported late: the last step of a long run
 
-    report = calibrate_reader(file, squad2, out, split_seed, answer_rate, progress, note=note, measures={
+    report = calibrate_reader(file, squad2, out, split_seed, answer_rate, progress, note=note, news=news, measures={
         **run, "examples": len(built), "examples_with_answer": sum(e.answer is not None for e in built),
     })  # fmt: skip
     return {"out": str(out), **report}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,6 +134,23 @@ def squad_command(
         json_out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
+def parse_news(items: Sequence[str]) -> list[Any]:
+    """``--news FILE:YYYY-MM-DD`` values as ``lab.fit.News``, or a clear usage error."""
+    from lab.fit import News
+
+    parsed = []
+    for item in items:
+        path, _, day = item.rpartition(":")
+        try:
+            until = dt.date.fromisoformat(day)
+        except ValueError:
+            raise click.BadParameter(f"{item!r}: give FILE:YYYY-MM-DD", param_hint="--news") from None
+        if not Path(path).is_file():
+            raise click.BadParameter(f"{path!r} is not a file", param_hint="--news")
+        parsed.append(News(Path(path), until))
+    return parsed
+
+
 def print_table(summary: dict[str, Any]) -> None:
     """The measures as an aligned two-column table."""
     for key, value in summary.items():
@@ -200,18 +217,9 @@ def fit_command(
     news_weight: float,
 ) -> None:
     """Fit the ranking and confidence weights on half of FILE's articles; report on the other half."""
-    from lab.fit import News, fit
+    from lab.fit import fit
 
-    parsed = []
-    for item in news:
-        path, _, day = item.rpartition(":")
-        try:
-            until = dt.date.fromisoformat(day)
-        except ValueError:
-            raise click.BadParameter(f"{item!r}: give FILE:YYYY-MM-DD", param_hint="--news") from None
-        if not Path(path).is_file():
-            raise click.BadParameter(f"{path!r} is not a file", param_hint="--news")
-        parsed.append(News(Path(path), until))
+    parsed = parse_news(news)
     report = fit(
         file, squad2, foreign, seed, answer_rate, out, progress=_progress, articles=articles, news=parsed,
         news_weight=news_weight,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ui.cli_eval import _progress, print_table
+from ui.cli_eval import _progress, parse_news, print_table
 from ui.options import friendly_errors
 
 _DATA = Path("../shared/data")
@@ -53,6 +53,13 @@ def train_group() -> None:
     show_default=True, help="Where the training state is saved every 100 steps.",
 )  # fmt: skip
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
+@click.option(
+    "--news",
+    "news",
+    multiple=True,
+    metavar="FILE:YYYY-MM-DD",
+    help="A news file whose questions asked up to the day join the confidence's fit (repeatable).",
+)
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @friendly_errors
 def reader_command(
@@ -68,6 +75,7 @@ def reader_command(
     out: Path,
     checkpoint: Path,
     resume: bool,
+    news: tuple[str, ...],
     json_out: Path | None,
 ) -> None:
     """Fine-tune the packaged MiniLM as the extractive reader (uses a GPU when torch finds one)."""
@@ -78,7 +86,7 @@ def reader_command(
     report = train_reader(
         squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
-        checkpoint=checkpoint,
+        checkpoint=checkpoint, news=parse_news(news),
     )  # fmt: skip
     print_table(report)
     if json_out:
@@ -101,18 +109,28 @@ def reader_command(
     help="Share of the calibration articles' answerable questions the threshold keeps answered.",
 )  # fmt: skip
 @click.option(
-    "--limit", type=click.IntRange(100), default=3000, show_default=True,
+    "--limit", type=click.IntRange(100), default=2000, show_default=True,
     help="SQuAD train calibration questions to ask (seeded sample).",
 )  # fmt: skip
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("qa/reader"), show_default=True,
     help="The reader folder whose reader.json gets the combination, confidence and threshold.",
 )  # fmt: skip
+@click.option(
+    "--news",
+    "news",
+    multiple=True,
+    metavar="FILE:YYYY-MM-DD",
+    help="A news file whose questions asked up to the day join the confidence's fit (repeatable).",
+)
 @friendly_errors
 def calibrate_command(
-    squad_file: Path, squad2: Path, split_seed: int, answer_rate: float, limit: int, out: Path
+    squad_file: Path, squad2: Path, split_seed: int, answer_rate: float, limit: int, out: Path, news: tuple[str, ...]
 ) -> None:
     """Refit only the reader's last step (sentence choice, confidence, threshold) for the weights in --out."""
     from lab.reader_calibration import calibrate_reader
 
-    print_table(calibrate_reader(squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit))
+    report = calibrate_reader(
+        squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit, news=parse_news(news)
+    )
+    print_table(report)
