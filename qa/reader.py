@@ -35,6 +35,7 @@ Item = tuple[str, Sequence[str], Sequence[tuple[int, int]]]  # question, candida
 COMBINE_FEATURES = ("s_score", "r_score", "r_margin")
 CONFIDENCE_FEATURES = (
     "r_margin", "r_gap", "r_score", "r_null", "r_combined", "c_gap", "s_score", "p_score", "s_coverage", "p_dense",
+    "p_coverage",
 )  # fmt: skip
 
 
