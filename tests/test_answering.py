@@ -64,8 +64,8 @@ def test_a_seed_question_is_answered_with_the_sentence_and_the_name(answerer: An
             ("breathing room", "Hamas regrouping"),
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="issue 18: the rankers put the answer first, but the reader (24 SQuAD articles of training) "
-                "picks the sentence on the refusal's reception since passages hold more sentences (issue 17)",
+                reason="issue 18: the rankers put the answer first, but the reader (trained on SQuAD train) still "
+                "picks the sentence on the refusal's reception",
             ),
         ),
         ("Which Iraqi leader tried to contain the conflict?", SEED_A, "Mohammed Shia al-Sudani"),
