@@ -70,7 +70,7 @@ def test_bad_file_is_reported_on_stderr_with_exit_status_1_and_the_rest_indexed(
     code, out, err = run("index", str(corpus), "--index-dir", str(tmp_path / "ix"), "--json")
     assert code == 1
     assert json.loads(out)["added"] == [SEED_A, SEED_B]
-    assert f"error: {corpus / 'broken.jsonl'}:1: not valid JSON" in err
+    assert "error: broken.jsonl:1: not valid JSON" in err  # named relative to the corpus, never the machine's folders
 
 
 def test_errors_are_one_line_messages_with_exit_status_2(corpus: Path, tmp_path: Path) -> None:
