@@ -6,7 +6,8 @@ The question's path, one stage per module, each taking and returning typed value
 2. ``qa.candidates``: dense and keyword search, the union with its vectors and BM25 (``Candidates``);
 3. ``qa.passage_ranking``: every passage feature and the fitted passage model (``Hit``);
 4. ``qa.sentence_ranking``: every sentence feature and the fitted sentence model (``Sentence``);
-5. ``qa.reading``: the trained reader's pick and short answer (``Reading``);
+5. ``qa.reading``: the trained reader's pick and short answer (``Reading``); ``qa.timeline``: the
+   newest report that answers first, the earlier ones as a timeline (``Story``);
 6. ``qa.decision``: the calibrated confidence and the threshold (``Decision``);
 7. ``qa.citations``: exact slices of the articles (``Citation``).
 
@@ -33,6 +34,7 @@ from qa.query import Query, Turn, build_query
 from qa.reader import Reader, Reading
 from qa.reading import SpanFinder, choose_read_excerpts, read, reorder, short_answer
 from qa.sentence_ranking import Sentence, choose_excerpts, rank_sentences
+from qa.timeline import StorySettings, arrange
 
 __all__ = ["REFUSAL", "Answer", "AnswerSettings", "Answerer", "Citation", "Result"]
 
@@ -60,6 +62,7 @@ class AnswerSettings:
     max_excerpts: int = 3
     closest: int = 3
     relative_dates: Literal["filter", "boost"] = "boost"
+    story: StorySettings = StorySettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +76,14 @@ class Answer:
     citations: tuple[Citation, ...] = ()  # what the answer quotes; always empty on a refusal
     features: Features | None = None  # of the first excerpt, for evaluation and calibration
     closest: tuple[Citation, ...] = ()  # a refusal's closest passages, which do not answer it
+    timeline: tuple[Citation, ...] = ()  # earlier reports of the same answer, oldest first
 
     def as_json(self) -> dict[str, Any]:
         """Exactly the keys of ``verbatim ask --json`` and ``POST /api/ask``.
 
         ``citations`` is what an answer quotes (empty on a refusal); ``closest`` is what a refusal
-        offers instead, labelled as not answering (empty on an answer).
+        offers instead, labelled as not answering (empty on an answer); ``timeline`` the earlier
+        reports of the same answer in other articles, oldest first, each with its article date.
         """
         return {
             "question": self.question,
@@ -87,6 +92,7 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "citations": [c.as_json() for c in self.citations],
             "closest": [c.as_json() for c in self.closest],
+            "timeline": [c.as_json() for c in self.timeline],
         }
 
 
@@ -168,18 +174,21 @@ class Answerer:
         query = build_query(question, history)
         with self.live.reading() as snapshot:
             intent = find_dates(query.question, as_of_date(as_of, snapshot.newest_date()))
-            filters, note, boost = _apply_intent(filters or Filters(), intent, self.settings.relative_dates)
+            filters = _not_after(filters or Filters(), as_of)
+            filters, note, boost = _apply_intent(filters, intent, self.settings.relative_dates)
             candidates = find_candidates(self.live, query, snapshot, filters, boost, self.retrieval)
             hits = rank_passages(candidates, query, self.models.passage)
             ranked = rank_sentences(hits, candidates.evidence, self.models, query, top_k or self.settings.top_k)
             decision = decide(ranked, self.models, self._threshold(self.models.threshold)) if ranked else None
             reading = read(self.reader, query, ranked)
             config = self.reader.config if reading is not None else None
+            earlier: tuple[Sentence, ...] = ()
             if reading is not None and config is not None:
-                ranked = reorder(ranked, reading, config.combine)
+                story = arrange(reorder(ranked, reading, config.combine), self.settings.story)
+                ranked, earlier = list(story.ranked), story.earlier
                 if config.decides and "r_score" in ranked[0].features:
                     decision = decide_read(ranked, config.confidence, self._threshold(config.threshold))
-            answer = self._compose(query, ranked, snapshot, note, decision, read_=config is not None)
+            answer = self._compose(query, ranked, snapshot, note, decision, read_=config is not None, earlier=earlier)
             answer = _say_outside(answer, note, intent, boost)
         return Result(answer, tuple(hits), tuple(ranked), reading)
 
@@ -191,6 +200,7 @@ class Answerer:
         note: str,
         decision: Decision | None,
         read_: bool,
+        earlier: Sequence[Sentence] = (),
     ) -> Answer:
         """The answer's words and citations; ``read_``: the reader reordered ``ranked`` (its pick first)."""
         if not ranked or decision is None:
@@ -211,7 +221,24 @@ class Answerer:
         if not citations:
             return Answer(query.question, False, _join(note, REFUSAL), confidence, (), features)
         body = "\n\n".join(f"{quoted(c.excerpt)} [{c.n}]" for c in citations)
-        return Answer(query.question, True, _join(note, body), confidence, citations, features)
+        timeline = _timeline(earlier, excerpts, snapshot, len(citations))
+        return Answer(query.question, True, _join(note, body), confidence, citations, features, timeline=timeline)
+
+
+def _not_after(filters: Filters, as_of: dt.date | None) -> Filters:
+    """A question asked as of a day never hears of later reports."""
+    if as_of is None or (filters.until is not None and filters.until <= as_of):
+        return filters
+    return replace(filters, until=as_of)
+
+
+def _timeline(
+    earlier: Sequence[Sentence], excerpts: Sequence[Sentence], snapshot: Snapshot, after: int
+) -> tuple[Citation, ...]:
+    """The earlier reports from articles the excerpts do not already quote, numbered after the excerpts."""
+    quoted_ = {s.hit.passage.article_id for s in excerpts}
+    fresh = [s for s in earlier if s.hit.passage.article_id not in quoted_]
+    return tuple(replace(c, n=c.n + after) for c in cite(fresh, snapshot, None))
 
 
 def _apply_intent(

@@ -39,3 +39,8 @@ class AnswerOut(BaseModel):
     closest: list[CitationOut] = Field(
         description="A refusal's closest passages, which do not answer the question; empty on an answer."
     )
+    timeline: list[CitationOut] = Field(
+        default_factory=list,
+        description="Earlier reports of the same answer in other articles, oldest first, each with its article date; "
+        "empty when the answer comes from one day's reports.",
+    )

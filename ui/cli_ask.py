@@ -127,6 +127,13 @@ def print_answer(answer: dict[str, Any]) -> None:
             click.echo(f"    {citation['article_id']}, characters {citation['start']}-{citation['end']}")
             if not answer["answered"]:
                 click.echo(f"    {quoted(citation['excerpt'])}")
+    if answer.get("timeline"):
+        click.echo()
+        click.echo(click.style("Earlier reports (oldest first)", bold=True))
+        for report in answer["timeline"]:
+            where = ", ".join(x for x in (report["title"], report["source"]) if x)
+            click.echo(f"[{report['n']}] {report['date']}  {quoted(report['excerpt'])}")
+            click.echo(f"    {where}; {report['article_id']}, characters {report['start']}-{report['end']}")
     click.echo()
     click.echo(f"confidence {answer['confidence']:.2f}")
 

@@ -8,7 +8,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from qa.citations import quote_marks
+from qa.citations import quote_marks, quoted
 
 Turn = dict[str, Any]  # {"question", "answer" (JSON form), "passages" {id: [start, text]}, "error"}
 
@@ -95,12 +95,25 @@ def _answer(turn: Turn) -> str:
     sources = "".join(_source(c, turn["passages"]) for c in answer["citations"])
     return (
         f"<div class='vb-a vb-answered'>{_note(answer['answer'])}{quotes}"
-        f"<div class='vb-sources'><h4>Sources</h4>{sources}</div>"
+        f"<div class='vb-sources'><h4>Sources</h4>{sources}</div>{_timeline(answer.get('timeline') or [])}"
         f"<div class='vb-actions'><button class='vb-copy' data-copy='{esc(plain_text(answer))}'>"
         "Copy answer with sources</button>"
         f"<span class='vb-confidence' title='How sure Verbatim is that the first excerpt answers'>"
         f"confidence {answer['confidence']:.0%}</span></div></div>"
     )
+
+
+def _timeline(reports: Sequence[dict[str, Any]]) -> str:
+    """The earlier reports of the same answer, oldest first: a small dated list, each opening its article."""
+    if not reports:
+        return ""
+    items = "".join(
+        f"<li><span class='vb-when'>{esc(day(c.get('date')) or 'undated')}</span> "
+        f"<a href='#' class='vb-marker vb-earlier' title='Open the article at this passage' {_attrs(c)}>"
+        f"{_quoted(c)}</a> <span class='vb-meta'>{esc(c.get('source') or c['title'])} [{c['n']}]</span></li>"
+        for c in reports
+    )
+    return f"<div class='vb-timeline'><h4>Earlier reports</h4><ol>{items}</ol></div>"
 
 
 def _refusal(turn: Turn) -> str:
@@ -145,6 +158,9 @@ def plain_text(answer: dict[str, Any]) -> str:
             + (f" ({meta})" if meta else "")
             + f" — {c['article_id']}, characters {c['start']}–{c['end']}"
         )
+    if answer.get("timeline"):
+        lines += ["", "Earlier reports:"]
+        lines += [f"[{c['n']}] {c['date']}: {quoted(c['excerpt'])} ({c['title']})" for c in answer["timeline"]]
     return "\n".join(lines)
 
 

@@ -1,0 +1,68 @@
+"""Following a story: the newest report that answers leads, the earlier reports become a timeline.
+
+Runs after reading (it needs the reader's span and no-answer scores). A read sentence *answers*
+when the reader's span beats its no-answer score by ``margin`` and its combined score is within
+``gap`` of the best one; each article's best answering sentence stands for that article. When
+answering sentences come from articles of different dates, the newest one leads the answer (the
+question's as-of day already keeps later articles out), and those of earlier dates follow as
+the timeline, oldest first. Without the reader's scores nothing moves and there is no timeline:
+an empty timeline is better than a wrong one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.sentence_ranking import Sentence
+
+
+@dataclass(frozen=True, slots=True)
+class StorySettings:
+    """Which read sentences count as reports of the answer.
+
+    Attributes:
+        margin: least lead of the reader's span score over its no-answer score (``r_margin``).
+        gap: greatest distance of the combined score below the best sentence's (``r_combined``).
+        timeline: most earlier reports listed.
+    """
+
+    margin: float = 0.0
+    gap: float = 2.0
+    timeline: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """The read sentences with the lead first, and the earlier reports (oldest first)."""
+
+    ranked: tuple[Sentence, ...]
+    earlier: tuple[Sentence, ...]
+
+
+def answering(read: Sequence[Sentence], settings: StorySettings) -> list[Sentence]:
+    """Each article's best read sentence that answers, best first."""
+    scored = [s for s in read if "r_combined" in s.features]
+    if not scored:
+        return []
+    best = max(s.features["r_combined"] for s in scored)
+    chosen: dict[str, Sentence] = {}
+    for s in sorted(scored, key=lambda s: s.features["r_combined"], reverse=True):
+        good = s.features["r_margin"] >= settings.margin and s.features["r_combined"] >= best - settings.gap
+        if good and s.hit.passage.article_id not in chosen:
+            chosen[s.hit.passage.article_id] = s
+    return list(chosen.values())
+
+
+def arrange(ranked: Sequence[Sentence], settings: StorySettings) -> Story:
+    """The newest answering report first (the rest in their order), and the earlier ones as a timeline."""
+    reports = [s for s in answering(ranked, settings) if s.hit.article_date is not None]
+    if len({s.hit.article_date for s in reports}) < 2:
+        return Story(tuple(ranked), ())
+    lead = max(reports, key=lambda s: (s.hit.article_date, s.features["r_combined"]))
+    rest = [s for s in ranked if s is not lead]
+    earlier = sorted(
+        (s for s in reports if s.hit.article_date < lead.hit.article_date),  # type: ignore[operator]
+        key=lambda s: (s.hit.article_date, -s.features["r_combined"]),
+    )
+    return Story((lead, *rest), tuple(earlier[-settings.timeline :]))
