@@ -230,7 +230,7 @@ def test_other_scripts_and_control_characters_never_break(
 
 def test_json_form_has_exactly_the_documented_keys(answerer: Answerer) -> None:
     value = answerer.ask("Who did Blinken meet in Ramallah?").as_json()
-    assert list(value) == ["question", "answered", "answer", "confidence", "citations", "closest"]
+    assert list(value) == ["question", "answered", "answer", "confidence", "citations", "closest", "timeline"]
     assert value["closest"] == []
     assert list(value["citations"][0]) == [
         "n", "article_id", "title", "date", "source", "url", "passage_id", "start", "end", "excerpt", "highlight",
