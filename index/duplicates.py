@@ -5,7 +5,8 @@ Two steps, as near-duplicate detection is usually done:
 1. **Candidates** by MinHash over word shingles with locality-sensitive hashing (datasketch):
    articles whose estimated Jaccard similarity passes ``threshold`` land in one bucket.
 2. **An exact check** of the shared text: the share of the shorter article's sentences (folded
-   to lower case and single spaces) that the other holds word for word must reach ``shared``.
+   to lower case and single spaces) that the other holds word for word must reach ``shared``,
+   boilerplate (a sentence found in many articles: page chrome, a standard footer) left out.
    Syndicated copies differ only in headline, byline and a local line or two, so most
    sentences match; two reports of one event by different writers share few.
 
@@ -17,6 +18,7 @@ compute the changed articles' anew. This is the only module that imports dataske
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +29,7 @@ from index.sentences import sentences
 _WORD = re.compile(r"\w+", re.UNICODE)
 PERMUTATIONS = 128
 SHINGLE = 5
+_LEAST_SHARED = 3  # sentences an article must have (beyond boilerplate) to be a copy of another
 SCHEME = "affine32"  # datasketch 2's scheme: stored signatures must name it when they are read back
 
 
@@ -58,17 +61,28 @@ def signature(text: str) -> np.ndarray:  # type: ignore[type-arg]
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
 
 
-def _sentence_set(text: str) -> set[str]:
-    return {" ".join(text[a:b].casefold().split()) for a, b in sentences(text) if b - a > 20}
+def sentence_set(text: str) -> frozenset[str]:
+    """The article's sentences (over 20 characters), folded to lower case and single spaces."""
+    return frozenset(" ".join(text[a:b].casefold().split()) for a, b in sentences(text) if b - a > 20)
 
 
-def shares_text(a: str, b: str, shared: float) -> bool:
-    """The exact check: most of the shorter article's sentences appear word for word in the other."""
-    first, second = _sentence_set(a), _sentence_set(b)
-    if not first or not second:
+def shares_text(first: frozenset[str], second: frozenset[str], shared: float, common: frozenset[str]) -> bool:
+    """The exact check: most of the shorter article's own sentences appear word for word in the other.
+
+    ``common`` are boilerplate sentences (page chrome, standard footers) found in many articles:
+    they make no two articles copies of each other, so they are left out of both sides.
+    """
+    small, large = sorted((first - common, second - common), key=len)
+    if len(small) < _LEAST_SHARED:
         return False
-    small, large = (first, second) if len(first) <= len(second) else (second, first)
     return len(small & large) / len(small) >= shared
+
+
+def boilerplate(sets: Sequence[frozenset[str]]) -> frozenset[str]:
+    """Sentences in more than ``max(5, 1 %)`` of the articles: chrome, not a story."""
+    counts = Counter(s for one in sets for s in one)
+    limit = max(5, len(sets) // 100)
+    return frozenset(s for s, n in counts.items() if n > limit)
 
 
 def groups(
@@ -90,6 +104,8 @@ def groups(
         hashes[copy.id] = minhash
         lsh.insert(copy.id, minhash)
     parent = {c.id: c.id for c in copies}
+    sets = {c.id: sentence_set(c.text) for c in copies}
+    common = boilerplate(list(sets.values()))
 
     def root(x: str) -> str:
         while parent[x] != x:
@@ -101,7 +117,7 @@ def groups(
         for other in lsh.query(hashes[copy.id]):
             if other <= copy.id or root(other) == root(copy.id):
                 continue
-            if shares_text(copy.text, by_id[other].text, settings.shared):
+            if shares_text(sets[copy.id], sets[other], settings.shared, common):
                 parent[root(other)] = root(copy.id)
     found: dict[str, list[str]] = {}
     for copy in copies:
