@@ -8,6 +8,7 @@ swapped in one transaction, so a reader sees the old version or the new, never a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from index.article import Article
 from index.chunking import Passage, passage_context
+from index.duplicates import DuplicateSettings, Fingerprint, fingerprint, groups, members
 from index.filters import Filters, date_number
 from index.generation import ArticleRecord
 from index.keyword import FTS_TOKENIZER, fts_all, fts_query
@@ -35,6 +37,9 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_by_article ON passages (article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5 (text, context, tokenize='{FTS_TOKENIZER}');
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab (passages_fts, 'row');
+CREATE TABLE IF NOT EXISTS copy_prints (
+    article_id TEXT PRIMARY KEY, checksum TEXT NOT NULL, signature BLOB NOT NULL, sentences BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS copy_groups (article_id TEXT PRIMARY KEY, members TEXT NOT NULL);
 """
 
 _ARTICLE_COLUMNS = "id, checksum, title, date, source, url, path, n_passages, indexed_at"
@@ -168,6 +173,40 @@ class Catalog:
         with self._write() as db:
             _delete_article(db, article_id)
 
+    def regroup(self, settings: DuplicateSettings | None = None) -> bool:
+        """Bring the syndicated-copy groups up to date (only the changed articles are fingerprinted anew).
+
+        Returns whether anything had changed. Costs nothing when no article did.
+        """
+        db = self._db()
+        rows = db.execute(
+            "SELECT a.id, a.checksum, a.date, p.checksum FROM articles a LEFT JOIN copy_prints p ON p.article_id = a.id"
+        ).fetchall()
+        stale = [str(r[0]) for r in rows if r[1] != r[3]]
+        gone = db.execute("SELECT count(*) FROM copy_prints WHERE article_id NOT IN (SELECT id FROM articles)")
+        if not stale and not gone.fetchone()[0] and self.get_meta("copies") == "current":
+            return False
+        with self._write() as db:
+            db.execute("DELETE FROM copy_prints WHERE article_id NOT IN (SELECT id FROM articles)")
+            for article_id in stale:
+                checksum, text = db.execute(
+                    "SELECT checksum, text FROM articles WHERE id = ?", (article_id,)
+                ).fetchone()
+                signature, hashes = fingerprint(str(text)).to_bytes()
+                db.execute(
+                    "INSERT OR REPLACE INTO copy_prints VALUES (?,?,?,?)", (article_id, checksum, signature, hashes)
+                )
+            prints = db.execute(
+                "SELECT p.article_id, p.signature, p.sentences, a.date"
+                " FROM copy_prints p JOIN articles a ON a.id = p.article_id"
+            ).fetchall()
+            found = groups({str(i): (Fingerprint.from_bytes(sig, sen), d) for i, sig, sen, d in prints}, settings)
+            db.execute("DELETE FROM copy_groups")
+            for article_id, group in members(found).items():
+                db.execute("INSERT INTO copy_groups VALUES (?, ?)", (article_id, json.dumps(group)))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('copies', 'current')")
+        return True
+
     def checksums(self) -> dict[str, str]:
         """Every article's id and checksum."""
         rows = self._db().execute("SELECT id, checksum FROM articles").fetchall()
@@ -188,6 +227,7 @@ def _delete_article(db: sqlite3.Connection, article_id: str) -> None:
     )
     db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    db.execute("DELETE FROM copy_groups WHERE article_id = ?", (article_id,))
 
 
 class Snapshot:
@@ -324,6 +364,22 @@ class Snapshot:
             (article_id,),
         ).fetchall()
         return [_passage(row) for row in rows]
+
+    def copies(self, article_id: str) -> tuple[str, ...]:
+        """The article's syndicated-copy group, earliest first (itself included), or () when it has no copy."""
+        row = self._db.execute("SELECT members FROM copy_groups WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            return ()
+        return tuple(i for i in json.loads(row[0]) if self.article_exists(i))
+
+    def article_exists(self, article_id: str) -> bool:
+        """Whether the article is live in this snapshot."""
+        return self._db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
+
+    def copy_groups(self) -> list[tuple[str, ...]]:
+        """Every syndicated-copy group, earliest member first."""
+        rows = self._db.execute("SELECT DISTINCT members FROM copy_groups").fetchall()
+        return sorted(tuple(json.loads(r[0])) for r in rows)
 
     def sources(self) -> list[str]:
         """The distinct sources, for filter menus."""

@@ -11,12 +11,13 @@ Two steps, as near-duplicate detection is usually done:
    sentences match; two reports of one event by different writers share few.
 
 Groups are the connected pairs (union-find), each listed earliest first (date, then id).
-Signatures are a pure function of the text, so a caller may keep them by checksum and only
-compute the changed articles' anew. This is the only module that imports datasketch.
+Fingerprints are a pure function of the text, so the catalog keeps them and computes only the
+changed articles' anew. This is the only module that imports datasketch.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,31 +43,37 @@ class DuplicateSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class Copy:
-    """What the grouping needs of one article."""
+class Fingerprint:
+    """What the grouping keeps of one article: its MinHash signature and the hashes of its sentences."""
 
-    id: str
-    text: str
-    date: str | None = None
+    signature: np.ndarray  # type: ignore[type-arg]  # PERMUTATIONS uint32
+    sentences: frozenset[int]
+
+    def to_bytes(self) -> tuple[bytes, bytes]:
+        """(signature, sentence hashes) as stored."""
+        return self.signature.astype(np.uint32).tobytes(), np.array(sorted(self.sentences), dtype=np.uint64).tobytes()
+
+    @classmethod
+    def from_bytes(cls, signature: bytes, sentences: bytes) -> Fingerprint:
+        """The stored form back."""
+        hashes = np.frombuffer(sentences, dtype=np.uint64)
+        return cls(np.frombuffer(signature, dtype=np.uint32).copy(), frozenset(int(h) for h in hashes))
 
 
-def signature(text: str) -> np.ndarray:  # type: ignore[type-arg]
-    """The MinHash signature (``PERMUTATIONS`` unsigned ints) of the text's word shingles."""
+def fingerprint(text: str) -> Fingerprint:
+    """The article's fingerprint: MinHash of its word shingles, hashes of its folded sentences."""
     from datasketch import MinHash
 
     words = _WORD.findall(text.casefold())
     shingles = {" ".join(words[i : i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))}
     minhash = MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME)
     minhash.update_batch(list(shingles))
-    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+    folded = (" ".join(text[a:b].casefold().split()) for a, b in sentences(text) if b - a > 20)
+    hashes = frozenset(int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little") for f in folded)
+    return Fingerprint(np.asarray(minhash.hashvalues, dtype=np.uint32), hashes)
 
 
-def sentence_set(text: str) -> frozenset[str]:
-    """The article's sentences (over 20 characters), folded to lower case and single spaces."""
-    return frozenset(" ".join(text[a:b].casefold().split()) for a, b in sentences(text) if b - a > 20)
-
-
-def shares_text(first: frozenset[str], second: frozenset[str], shared: float, common: frozenset[str]) -> bool:
+def shares_text(first: frozenset[int], second: frozenset[int], shared: float, common: frozenset[int]) -> bool:
     """The exact check: most of the shorter article's own sentences appear word for word in the other.
 
     ``common`` are boilerplate sentences (page chrome, standard footers) found in many articles:
@@ -78,7 +85,7 @@ def shares_text(first: frozenset[str], second: frozenset[str], shared: float, co
     return len(small & large) / len(small) >= shared
 
 
-def boilerplate(sets: Sequence[frozenset[str]]) -> frozenset[str]:
+def boilerplate(sets: Sequence[frozenset[int]]) -> frozenset[int]:
     """Sentences in more than ``max(5, 1 %)`` of the articles: chrome, not a story."""
     counts = Counter(s for one in sets for s in one)
     limit = max(5, len(sets) // 100)
@@ -86,26 +93,19 @@ def boilerplate(sets: Sequence[frozenset[str]]) -> frozenset[str]:
 
 
 def groups(
-    copies: Sequence[Copy],
-    signatures: Mapping[str, np.ndarray] | None = None,  # type: ignore[type-arg]
-    settings: DuplicateSettings | None = None,
+    articles: Mapping[str, tuple[Fingerprint, str | None]], settings: DuplicateSettings | None = None
 ) -> list[list[str]]:
-    """The groups of two or more copies, each earliest first; ``signatures`` by id, computed when missing."""
+    """The groups of two or more copies among ``articles`` (id: (fingerprint, date)), each earliest first."""
     from datasketch import MinHash, MinHashLSH
 
     settings = settings or DuplicateSettings()
     lsh = MinHashLSH(threshold=settings.threshold, num_perm=PERMUTATIONS)
-    by_id = {c.id: c for c in copies}
     hashes: dict[str, MinHash] = {}
-    for copy in copies:
-        values = signatures.get(copy.id) if signatures is not None else None
-        values = values if values is not None else signature(copy.text)
-        minhash = MinHash(num_perm=PERMUTATIONS, seed=1, hashvalues=values, scheme=SCHEME)
-        hashes[copy.id] = minhash
-        lsh.insert(copy.id, minhash)
-    parent = {c.id: c.id for c in copies}
-    sets = {c.id: sentence_set(c.text) for c in copies}
-    common = boilerplate(list(sets.values()))
+    for article_id, (found, _) in articles.items():
+        hashes[article_id] = MinHash(num_perm=PERMUTATIONS, seed=1, hashvalues=found.signature, scheme=SCHEME)
+        lsh.insert(article_id, hashes[article_id])
+    common = boilerplate([f.sentences for f, _ in articles.values()])
+    parent = {article_id: article_id for article_id in articles}
 
     def root(x: str) -> str:
         while parent[x] != x:
@@ -113,17 +113,17 @@ def groups(
             x = parent[x]
         return x
 
-    for copy in copies:
-        for other in lsh.query(hashes[copy.id]):
-            if other <= copy.id or root(other) == root(copy.id):
+    for article_id, (found, _) in articles.items():
+        for other in lsh.query(hashes[article_id]):
+            if other <= article_id or root(other) == root(article_id):
                 continue
-            if shares_text(sets[copy.id], sets[other], settings.shared, common):
-                parent[root(other)] = root(copy.id)
-    found: dict[str, list[str]] = {}
-    for copy in copies:
-        found.setdefault(root(copy.id), []).append(copy.id)
+            if shares_text(found.sentences, articles[other][0].sentences, settings.shared, common):
+                parent[root(other)] = root(article_id)
+    members_: dict[str, list[str]] = {}
+    for article_id in articles:
+        members_.setdefault(root(article_id), []).append(article_id)
     return sorted(
-        (sorted(ids, key=lambda i: (by_id[i].date or "9999", i)) for ids in found.values() if len(ids) > 1),
+        (sorted(ids, key=lambda i: (articles[i][1] or "9999", i)) for ids in members_.values() if len(ids) > 1),
         key=lambda ids: ids[0],
     )
 

@@ -195,6 +195,7 @@ class LiveIndex:
                     continue
                 catalog.apply(record, [p for p, _ in pairs], [v for _, v in pairs])
         if complete:
+            catalog.regroup()
             catalog.set_meta("generation", str(state.generation))
 
     def adopt(self, state: StoreState, generation: Generation, catalog: Catalog) -> None:

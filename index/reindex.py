@@ -253,6 +253,7 @@ class Reindexer:
             self._step("removed")
             catalog.remove(article_id)
             generation.delete_article_passages(article_id)
+        catalog.regroup()  # syndicated copies, for the changed articles only
         return counts
 
     def _write(

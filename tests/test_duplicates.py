@@ -3,7 +3,7 @@ two different reports of one event do not."""
 
 from __future__ import annotations
 
-from index.duplicates import Copy, groups, members, signature
+from index.duplicates import Fingerprint, fingerprint, groups, members
 
 WIRE = (
     "Storm Halvar swept through the Arnsby valley on Sunday night, bringing a month of rain in six hours. "
@@ -21,14 +21,41 @@ def test_copies_with_another_byline_and_a_local_line_form_one_group_earliest_fir
         "The storm, named Halvar, dropped record rain on the hills overnight, and the river burst its banks "
         "in three places, a spokeswoman for the fire service told reporters at the town hall."
     )
-    found = groups([
-        Copy("wire", WIRE, "2025-03-03"), Copy("coast", copy, "2025-03-02"), Copy("other", other, "2025-03-03"),
-        Copy("fair", "The Kelling apple fair returns this autumn after a two-year break. " * 3, "2025-03-01"),
-    ])  # fmt: skip
+    fair = "The Kelling apple fair returns this autumn after a two-year break. " * 3
+    found = groups({
+        "wire": (fingerprint(WIRE), "2025-03-03"), "coast": (fingerprint(copy), "2025-03-02"),
+        "other": (fingerprint(other), "2025-03-03"), "fair": (fingerprint(fair), "2025-03-01"),
+    })  # fmt: skip
     assert found == [["coast", "wire"]]
     assert members(found) == {"coast": ("coast", "wire"), "wire": ("coast", "wire")}
 
 
-def test_stored_signatures_give_the_same_groups() -> None:
-    copies = [Copy("a", WIRE), Copy("b", "Headline\n\n" + WIRE)]
-    assert groups(copies, {c.id: signature(c.text) for c in copies}) == groups(copies) == [["a", "b"]]
+def test_stored_fingerprints_give_the_same_groups() -> None:
+    fresh = {"a": (fingerprint(WIRE), None), "b": (fingerprint("Headline\n\n" + WIRE), None)}
+    stored = {k: (Fingerprint.from_bytes(*f.to_bytes()), d) for k, (f, d) in fresh.items()}
+    assert groups(stored) == groups(fresh) == [["a", "b"]]
+
+
+def test_reindexing_keeps_the_groups_current(tmp_path, make_live) -> None:  # type: ignore[no-untyped-def]
+    from index.reindex import Reindexer
+
+    corpus = tmp_path / "wire"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Floods in Arnsby\n\n" + WIRE, encoding="utf-8")
+    (corpus / "b.txt").write_text("Arnsby counts its dead\n\nBy Mara Lind\n\n" + WIRE, encoding="utf-8")
+    fair = "The Kelling apple fair returns this autumn. " * 5
+    (corpus / "c.txt").write_text("Apple fair\n\n" + fair, encoding="utf-8")
+    live = make_live()
+    Reindexer(live).run([corpus])
+    with live.reading() as snapshot:
+        assert snapshot.copy_groups() == [("a.txt", "b.txt")]
+        assert snapshot.copies("b.txt") == ("a.txt", "b.txt") and snapshot.copies("c.txt") == ()
+    (corpus / "d.txt").write_text("Another outlet\n\n" + WIRE + " Local readers can call 555.", encoding="utf-8")
+    Reindexer(live).run([corpus])
+    with live.reading() as snapshot:
+        assert snapshot.copy_groups() == [("a.txt", "b.txt", "d.txt")]
+    (corpus / "b.txt").write_text("Arnsby counts its dead\n\nA different story entirely, " + "about a bridge. " * 9)
+    (corpus / "a.txt").unlink()
+    Reindexer(live).run([corpus])
+    with live.reading() as snapshot:
+        assert snapshot.copy_groups() == [] and snapshot.copies("d.txt") == ()

@@ -14,7 +14,7 @@ import random
 import time
 from pathlib import Path
 
-from index.duplicates import Copy, groups
+from index.duplicates import fingerprint, groups
 from qa.squad import load_squad
 
 
@@ -24,8 +24,8 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0)
     args = parser.parse_args()
     articles = {a.id: a for f in args.files for a in load_squad(f).articles}
-    copies = [Copy(a.id, a.text, a.date) for a in articles.values()]
     started = time.perf_counter()
+    copies = {a.id: (fingerprint(a.text), a.date) for a in articles.values()}
     found = groups(copies)
     seconds = time.perf_counter() - started
     grouped = sum(len(g) for g in found)
