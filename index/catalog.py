@@ -372,6 +372,11 @@ class Snapshot:
             return ()
         return tuple(i for i in json.loads(row[0]) if self.article_exists(i))
 
+    def article_source(self, article_id: str) -> str | None:
+        """An article's source (None when it has none or is not live)."""
+        row = self._db.execute("SELECT source FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def article_exists(self, article_id: str) -> bool:
         """Whether the article is live in this snapshot."""
         return self._db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None

@@ -46,7 +46,7 @@ class DuplicateSettings:
 class Fingerprint:
     """What the grouping keeps of one article: its MinHash signature and the hashes of its sentences."""
 
-    signature: np.ndarray  # type: ignore[type-arg]  # PERMUTATIONS uint32
+    signature: np.ndarray  # PERMUTATIONS uint32
     sentences: frozenset[int]
 
     def to_bytes(self) -> tuple[bytes, bytes]:

@@ -188,7 +188,10 @@ class Answerer:
                 ranked, earlier = list(story.ranked), story.earlier
                 if config.decides and "r_score" in ranked[0].features:
                     decision = decide_read(ranked, config.confidence, self._threshold(config.threshold))
-            answer = self._compose(query, ranked, snapshot, note, decision, read_=config is not None, earlier=earlier)
+            answer = self._compose(
+                query, ranked, snapshot, note, decision, read_=config is not None, earlier=earlier,
+                prefer=filters.sources,
+            )  # fmt: skip
             answer = _say_outside(answer, note, intent, boost)
         return Result(answer, tuple(hits), tuple(ranked), reading)
 
@@ -201,6 +204,7 @@ class Answerer:
         decision: Decision | None,
         read_: bool,
         earlier: Sequence[Sentence] = (),
+        prefer: Sequence[str] = (),
     ) -> Answer:
         """The answer's words and citations; ``read_``: the reader reordered ``ranked`` (its pick first)."""
         if not ranked or decision is None:
@@ -217,7 +221,7 @@ class Answerer:
         else:
             excerpts = choose_excerpts(ranked, self.models, self.settings.max_excerpts)
             span = self.spans.find(excerpts[0].text, query)
-        citations = cite(excerpts, snapshot, span)
+        citations = cite(excerpts, snapshot, span, prefer)
         if not citations:
             return Answer(query.question, False, _join(note, REFUSAL), confidence, (), features)
         body = "\n\n".join(f"{quoted(c.excerpt)} [{c.n}]" for c in citations)

@@ -12,9 +12,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.catalog import Snapshot
+from index.generation import ArticleRecord
 from qa.sentence_ranking import Sentence
 
 REFUSAL = "The indexed articles don't answer this."
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """Another article that published the same text (a syndicated copy): named, never quoted again."""
+
+    article_id: str
+    title: str
+    date: dt.date | None
+    source: str | None
+    url: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The API form."""
+        day = self.date.isoformat() if self.date else None
+        return {"article_id": self.article_id, "title": self.title, "source": self.source, "date": day, "url": self.url}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +49,7 @@ class Citation:
     end: int
     excerpt: str
     highlight: tuple[int, int] | None = None
+    also_in: tuple[Mention, ...] = ()  # the same text published elsewhere
 
     def as_json(self) -> dict[str, Any]:
         """The API form."""
@@ -47,6 +65,7 @@ class Citation:
             "end": self.end,
             "excerpt": self.excerpt,
             "highlight": {"start": self.highlight[0], "end": self.highlight[1]} if self.highlight else None,
+            "also_in": [m.as_json() for m in self.also_in],
         }
 
 
@@ -61,24 +80,71 @@ def closest(ranked: Sequence[Sentence], count: int) -> list[Sentence]:
     return chosen
 
 
-def cite(sentences: Sequence[Sentence], snapshot: Snapshot, span: tuple[int, int] | None) -> tuple[Citation, ...]:
-    """Citations of ``sentences``, numbered from 1; ``span`` (relative to the first) is its short answer."""
+def cite(
+    sentences: Sequence[Sentence],
+    snapshot: Snapshot,
+    span: tuple[int, int] | None,
+    prefer_sources: Sequence[str] = (),
+) -> tuple[Citation, ...]:
+    """Citations of ``sentences``, numbered from 1; ``span`` (relative to the first) is its short answer.
+
+    Of syndicated copies, one is cited (the earliest, or the first from ``prefer_sources``, when it
+    holds the sentence word for word) and the others are named in ``also_in``; a second
+    sentence from the same group of copies is left out.
+    """
     citations: list[Citation] = []
+    groups_cited: set[str] = set()
     for sentence in sentences:
         record = snapshot.article(sentence.hit.passage.article_id)
         if record is None or record.article.text[sentence.start : sentence.end] != sentence.text:
             continue  # never cite what is not, character for character, in the article
+        group = snapshot.copies(record.article.id)
+        if group and group[0] in groups_cited:
+            continue  # never two copies of one text
+        groups_cited.update(group[:1])
+        record, start, passage_id = _canonical(snapshot, group, record, sentence, prefer_sources)
         article = record.article
         highlight = None
         if span is not None and not citations:
-            highlight = (sentence.start + span[0], sentence.start + span[1])
+            highlight = (start + span[0], start + span[1])
         citations.append(
             Citation(
                 len(citations) + 1, article.id, article.title, article.date, article.source, article.url,
-                sentence.hit.passage.id, sentence.start, sentence.end, sentence.text, highlight,
+                passage_id, start, start + len(sentence.text), sentence.text, highlight,
+                _mentions(snapshot, group, article.id),
             )
         )  # fmt: skip
     return tuple(citations)
+
+
+def _canonical(
+    snapshot: Snapshot, group: Sequence[str], record: ArticleRecord, sentence: Sentence, prefer: Sequence[str]
+) -> tuple[ArticleRecord, int, str]:
+    """The copy to cite (the preferred source's, else the earliest) and where the sentence stands in it."""
+    here = (record, sentence.start, sentence.hit.passage.id)
+    if not group:
+        return here
+    ordered = [i for i in group if (snapshot.article_source(i) or "") in prefer] + list(group)
+    for article_id in ordered:
+        if article_id == record.article.id:
+            return here
+        other = snapshot.article(article_id)
+        at = other.article.text.find(sentence.text) if other else -1
+        if other is not None and at >= 0:
+            passage = next((p for p in snapshot.passages_of(article_id) if p.start <= at < p.end), None)
+            if passage is not None:
+                return other, at, passage.id
+    return here
+
+
+def _mentions(snapshot: Snapshot, group: Sequence[str], cited: str) -> tuple[Mention, ...]:
+    found = []
+    for article_id in group:
+        other = snapshot.article(article_id) if article_id != cited else None
+        if other is not None:
+            a = other.article
+            found.append(Mention(a.id, a.title, a.date, a.source, a.url))
+    return tuple(found)
 
 
 def refusal_text(closest: Sequence[Citation]) -> str:

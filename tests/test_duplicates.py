@@ -59,3 +59,40 @@ def test_reindexing_keeps_the_groups_current(tmp_path, make_live) -> None:  # ty
     Reindexer(live).run([corpus])
     with live.reading() as snapshot:
         assert snapshot.copy_groups() == [] and snapshot.copies("d.txt") == ()
+
+
+def test_an_answer_cites_one_copy_and_names_the_others(tmp_path, make_live) -> None:  # type: ignore[no-untyped-def]
+    import json as json_
+
+    from index.filters import Filters
+    from index.reindex import Reindexer
+    from qa.answering import Answerer
+
+    corpus = tmp_path / "feed.jsonl"
+    records = [
+        {"id": "wire", "title": "Floods in Arnsby", "date": "2025-03-03", "source": "Wire Service", "text": WIRE},
+        {"id": "coast", "title": "Arnsby counts its dead", "date": "2025-03-04", "source": "Coast Times",
+         "text": "By Mara Lind\n\n" + WIRE},
+        {"id": "ledger", "title": "Valley floods", "date": "2025-03-04", "source": "North Ledger",
+         "text": "A local view. " + WIRE.replace("less than on Sunday", "far less than on Sunday")},
+    ]  # fmt: skip
+    corpus.write_text("\n".join(json_.dumps(r) for r in records) + "\n", encoding="utf-8")
+    live = make_live()
+    Reindexer(live).run([corpus])
+    answerer = Answerer(live)
+    answer = answerer.ask("How many people have died in the floods?")
+    assert answer.answered
+    cited = [c.article_id for c in answer.citations]
+    with live.reading() as snapshot:
+        groups_ = [snapshot.copies(i)[0] for i in cited if snapshot.copies(i)]
+    assert len(groups_) == len(set(groups_))  # never two copies of one text
+    first = answer.citations[0]
+    assert first.article_id == "wire" and {m.article_id for m in first.also_in} == {"coast", "ledger"}
+    assert first.as_json()["also_in"][0]["source"] in {"Coast Times", "North Ledger"}
+    chosen = answerer.ask("How many people have died in the floods?", filters=Filters(sources=("Coast Times",)))
+    assert chosen.citations[0].article_id == "coast"
+    with live.reading() as snapshot:
+        record = snapshot.article("coast")
+        assert record is not None
+        c = chosen.citations[0]
+        assert record.article.text[c.start : c.end] == c.excerpt

@@ -12,6 +12,16 @@ class Span(BaseModel):
     end: int
 
 
+class MentionOut(BaseModel):
+    """A syndicated copy of the cited article."""
+
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None = Field(description="Its date, YYYY-MM-DD.")
+    url: str | None
+
+
 class CitationOut(BaseModel):
     """One excerpt: ``article.text[start:end] == excerpt`` for the article at /api/articles/{article_id}."""
 
@@ -26,6 +36,10 @@ class CitationOut(BaseModel):
     end: int = Field(description="Offset just past the excerpt's last character.")
     excerpt: str = Field(description="The article's own words, verbatim.")
     highlight: Span | None = Field(description="The short answer inside the excerpt (article offsets), if any.")
+    also_in: list[MentionOut] = Field(
+        default_factory=list,
+        description="Other articles that published the same text (syndicated copies); not quoted again.",
+    )
 
 
 class AnswerOut(BaseModel):

@@ -125,6 +125,11 @@ def print_answer(answer: dict[str, Any]) -> None:
             meta = ", ".join(x for x in (citation["date"], citation["source"]) if x)
             click.echo(f"[{citation['n']}] {citation['title']}" + (f" ({meta})" if meta else ""))
             click.echo(f"    {citation['article_id']}, characters {citation['start']}-{citation['end']}")
+            if citation.get("also_in"):
+                names = ", ".join(
+                    f"{c['source'] or c['title']} ({c['date'] or 'undated'})" for c in citation["also_in"]
+                )
+                click.echo(f"    also published by {names}")
             if not answer["answered"]:
                 click.echo(f"    {quoted(citation['excerpt'])}")
     if answer.get("timeline"):

@@ -143,9 +143,25 @@ def _source(citation: dict[str, Any], passages: dict[str, Any], muted: bool = Fa
         f"<button type='button' class='{kind}' {_attrs(citation)} title='Open the full article'>"
         f"<span class='vb-n'>{citation['n']}</span><span class='vb-source-body'>"
         f"<span class='vb-title'>{esc(citation['title'])}</span>"
-        f"<span class='vb-meta'>{esc(meta) or 'undated'}</span>"
+        f"<span class='vb-meta'>{esc(meta) or 'undated'}</span>{_also(citation)}"
         f"<span class='vb-passage'>{body}</span></span></button>"
     )
+
+
+def _also(citation: dict[str, Any]) -> str:
+    """ "also published by ..." for a syndicated text: each copy's source (or title) and date."""
+    copies = citation.get("also_in") or []
+    if not copies:
+        return ""
+    names = ", ".join(
+        " ".join(
+            x
+            for x in (esc(c.get("source") or c["title"]), f"({esc(day(c.get('date')))})" if c.get("date") else "")
+            if x
+        )
+        for c in copies
+    )
+    return f"<span class='vb-also'>also published by {names}</span>"
 
 
 def plain_text(answer: dict[str, Any]) -> str:
