@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.article import Article
@@ -40,6 +40,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab (passages_fts,
 CREATE TABLE IF NOT EXISTS copy_prints (
     article_id TEXT PRIMARY KEY, checksum TEXT NOT NULL, signature BLOB NOT NULL, sentences BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS copy_groups (article_id TEXT PRIMARY KEY, members TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS article_changes (
+    article_id TEXT PRIMARY KEY, changed TEXT NOT NULL, changed_at REAL NOT NULL);
 """
 
 _ARTICLE_COLUMNS = "id, checksum, title, date, source, url, path, n_passages, indexed_at"
@@ -148,6 +150,9 @@ class Catalog:
                     date_number(article.date), article.text,
                 ),
             )  # fmt: skip
+            if record.changed_at is not None:
+                changed = json.dumps([list(span) for span in record.changed])
+                db.execute("INSERT INTO article_changes VALUES (?, ?, ?)", (article.id, changed, record.changed_at))
             for p, v in zip(passages, vectors, strict=True):
                 cursor = db.execute(
                     "INSERT INTO passages (id, article_id, version, position, start_char, end_char, vector, sentences)"
@@ -228,6 +233,7 @@ def _delete_article(db: sqlite3.Connection, article_id: str) -> None:
     db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
     db.execute("DELETE FROM copy_groups WHERE article_id = ?", (article_id,))
+    db.execute("DELETE FROM article_changes WHERE article_id = ?", (article_id,))
 
 
 class Snapshot:
@@ -346,7 +352,16 @@ class Snapshot:
     def article(self, article_id: str) -> ArticleRecord | None:
         """An article with its text, or None."""
         row = self._db.execute(f"SELECT {_ARTICLE_COLUMNS}, text FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return None if row is None else _record(row, row[9])
+        if row is None:
+            return None
+        change = self._db.execute(
+            "SELECT changed, changed_at FROM article_changes WHERE article_id = ?", (article_id,)
+        ).fetchone()
+        record = _record(row, row[9])
+        if change is None:
+            return record
+        spans = tuple((int(a), int(b)) for a, b in json.loads(change[0]))
+        return replace(record, changed=spans, changed_at=float(change[1]))
 
     def articles(self) -> list[ArticleRecord]:
         """Every article, newest first, without text."""

@@ -7,6 +7,7 @@ this module speaks their API and converts results to our own values at the borde
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class ArticleRecord:
     article: Article
     n_passages: int
     indexed_at: float
+    changed: tuple[tuple[int, int], ...] = ()  # sentences added or changed by the last update (offsets)
+    changed_at: float | None = None  # when that update was indexed (Unix time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +257,9 @@ def _article_meta(record: ArticleRecord) -> dict[str, Any]:
         meta["source"] = article.source
     if article.url:
         meta["url"] = article.url
+    if record.changed_at is not None:
+        meta["changed"] = json.dumps([list(span) for span in record.changed])
+        meta["changed_at"] = record.changed_at
     return meta
 
 
@@ -268,7 +274,9 @@ def _record_from(article_id: str, text: str, meta: dict[str, Any]) -> ArticleRec
         path=meta.get("path", ""),
         checksum=meta["checksum"],
     )
-    return ArticleRecord(article, int(meta["n_passages"]), float(meta["indexed_at"]))
+    changed = tuple((int(a), int(b)) for a, b in json.loads(meta["changed"])) if meta.get("changed") else ()
+    changed_at = float(meta["changed_at"]) if meta.get("changed_at") is not None else None
+    return ArticleRecord(article, int(meta["n_passages"]), float(meta["indexed_at"]), changed, changed_at)
 
 
 def _vectors_from(vector: Any, meta: dict[str, Any]) -> PassageVectors:

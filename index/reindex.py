@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index.article import Article, SourceProblem
 from index.catalog import Catalog
+from index.changes import changed_sentences
 from index.chunking import ChunkSettings, Passage, chunk
 from index.errors import EmptyIndexError
 from index.generation import ArticleRecord, Generation, ManifestEntry
@@ -275,9 +276,14 @@ class Reindexer:
             vectors.update(zip(missing, fresh, strict=True))
         counts.embedded += len(missing)
         counts.reused += sum(len(ps) for _, ps in batch) - len(missing)
+        earlier = {r.article.id: r for r in generation.articles([a.id for a, _ in batch if a.id in manifest])}
         for article, passages in batch:
             chosen = [vectors[p.text_hash] for p in passages]
             record = ArticleRecord(article, len(passages), time.time())
+            before = earlier.get(article.id)
+            if before is not None and before.article.checksum != article.checksum:
+                now = time.time()
+                record = replace(record, changed=changed_sentences(before.article.text, article.text), changed_at=now)
             generation.add_passages(article, passages, chosen)
             self._step("passages")
             generation.put_article(record)  # the commit point for this article

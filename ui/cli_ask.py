@@ -161,8 +161,9 @@ def _emphasised(citation: dict[str, Any]) -> str:
 @click.argument("article_id")
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the article as one JSON object.")
+@click.option("--changes", is_flag=True, help="Print only what its last update added or changed, and when.")
 @friendly_errors
-def show_command(article_id: str, as_json: bool, **params: Any) -> None:
+def show_command(article_id: str, as_json: bool, changes: bool, **params: Any) -> None:
     """Print an article's metadata and full text: the text that citation offsets refer to."""
     config = make_config(params)
     server = serving(config.index_dir) if not config.chroma_url else None
@@ -171,7 +172,10 @@ def show_command(article_id: str, as_json: bool, **params: Any) -> None:
     else:
         value = _show_locally(config, article_id)
     if as_json:
-        dump_json(value)
+        dump_json(value["changes"] if changes else value)
+        return
+    if changes:
+        _print_changes(value)
         return
     click.echo(click.style(value["title"], bold=True))
     for key in ("date", "source", "url", "path"):
@@ -179,6 +183,17 @@ def show_command(article_id: str, as_json: bool, **params: Any) -> None:
             click.echo(f"{key}: {value[key]}")
     click.echo()
     click.echo(value["text"])
+
+
+def _print_changes(value: dict[str, Any]) -> None:
+    found = value.get("changes")
+    if not found:
+        click.echo(f"{value['id']} has not changed since it was first indexed.")
+        return
+    count = len(found["sentences"])
+    click.echo(f"{value['id']} was updated {found['at']}: {count} sentence{'s' * (count != 1)} added or changed.")
+    for sentence in found["sentences"]:
+        click.echo(f"  [{sentence['start']}-{sentence['end']}] {quoted(sentence['text'])}")
 
 
 def _show_locally(config: IndexConfig, article_id: str) -> dict[str, Any]:

@@ -42,7 +42,17 @@ def article_json(record: ArticleRecord) -> dict[str, Any]:
         "path": article.path,
         "passages": record.n_passages,
         "text": article.text,
+        "changes": _changes(record),
     }
+
+
+def _changes(record: ArticleRecord) -> dict[str, Any] | None:
+    """The last update's added or changed sentences (offsets into the current text), or None."""
+    if record.changed_at is None:
+        return None
+    when = dt.datetime.fromtimestamp(record.changed_at, dt.UTC).isoformat(timespec="seconds")
+    text = record.article.text
+    return {"at": when, "sentences": [{"start": a, "end": b, "text": text[a:b]} for a, b in record.changed]}
 
 
 class BusyError(RuntimeError):
