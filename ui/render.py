@@ -192,10 +192,17 @@ def article_list(rows: Sequence[dict[str, Any]], total: int) -> str:
         f"<li><button type='button' class='vb-article-row' data-article='{esc(r['id'])}'>"
         f"<span class='vb-title'>{esc(r['title'])}</span>"
         f"<span class='vb-meta'>{esc(' · '.join(x for x in (day(r['date']), r['source'] or '', r['id']) if x))}</span>"
-        f"{_snippet(r.get('snippet'))}</button></li>"
+        f"{_snippet(r.get('snippet'))}{_copies(r.get('copies') or [])}</button></li>"
         for r in rows
     )
     return f"<p class='vb-count'>{len(rows)} of {total} articles</p><ul class='vb-articles'>{items}</ul>"
+
+
+def _copies(copies: Sequence[str]) -> str:
+    """A syndicated text's other copies, by id: the group the answers cite once."""
+    if not copies:
+        return ""
+    return f"<span class='vb-also'>same text as {esc(', '.join(copies))}</span>"
 
 
 def _snippet(snippet: dict[str, Any] | None) -> str:

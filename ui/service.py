@@ -157,6 +157,7 @@ class Service:
         with self.live.reading() as snapshot:
             records = snapshot.articles()
             matches = snapshot.text_matches(content_words(needle)) if needle else []
+            groups = {i: g for g in snapshot.copy_groups() for i in g}
         rows: list[dict[str, Any]] = [
             {
                 "id": r.article.id,
@@ -165,6 +166,7 @@ class Service:
                 "source": r.article.source,
                 "url": r.article.url,
                 "passages": r.n_passages,
+                "copies": [i for i in groups.get(r.article.id, ()) if i != r.article.id],
             }
             for r in records
         ]

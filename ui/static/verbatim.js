@@ -46,6 +46,28 @@
     return cited;
   }
 
+  function markRanges(container, ranges, className) {
+    // Wrap each [start, end) of the container's text (its text nodes, in order) in <ins class=...>.
+    for (const range of ranges) {
+      const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+      const pieces = [];
+      let offset = 0;
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const length = node.nodeValue.length;
+        const a = Math.max(range.start, offset), b = Math.min(range.end, offset + length);
+        if (a < b) pieces.push([node, a - offset, b - offset]);
+        offset += length;
+      }
+      for (const [node, a, b] of pieces) {
+        const middle = node.splitText(a);
+        middle.splitText(b - a);
+        const ins = element("ins", className);
+        middle.replaceWith(ins);
+        ins.append(middle);
+      }
+    }
+  }
+
   async function openArticle(data) {
     const box = drawer();
     if (!box) return;
@@ -73,6 +95,13 @@
     const body = element("div", "vb-article-text");
     body.id = "vb-article-text";
     const mark = renderText(body, article.text, number(data.start), number(data.end), number(data.hlStart), number(data.hlEnd));
+    if (article.changes && article.changes.sentences.length) {
+      const count = article.changes.sentences.length;
+      const when = formatDay(article.changes.at.slice(0, 10));
+      const note = element("div", "vb-changes-note", `Updated ${when}: ${count} sentence${count === 1 ? "" : "s"} added or changed (underlined).`);
+      top.querySelector("div").append(note);
+      markRanges(body, article.changes.sentences, "vb-changed");
+    }
     box.replaceChildren(top, body);
     if (mark) mark.scrollIntoView({ block: "center" });
     box.querySelector(".vb-close").focus({ preventScroll: true });
