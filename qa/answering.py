@@ -184,7 +184,8 @@ class Answerer:
             config = self.reader.config if reading is not None else None
             earlier: tuple[Sentence, ...] = ()
             if reading is not None and config is not None:
-                story = arrange(reorder(ranked, reading, config.combine), self.settings.story)
+                until = intent.until if intent is not None else None
+                story = arrange(reorder(ranked, reading, config.combine), self.settings.story, until)
                 ranked, earlier = list(story.ranked), story.earlier
                 if config.decides and "r_score" in ranked[0].features:
                     decision = decide_read(ranked, config.confidence, self._threshold(config.threshold))

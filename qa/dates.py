@@ -30,7 +30,7 @@ _MONTHS = {
 _MONTH = r"(?P<{0}>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATE = (
     r"(?:(?P<{p}iso>\d{{4}}-\d{{2}}-\d{{2}})"
-    r"|" + _MONTH.format("{p}month") + r"\s+(?P<{p}day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<{p}year>\d{{4}}))?"
+    r"|" + _MONTH.format("{p}month") + r"\s+(?P<{p}day>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?(?:,?\s+(?P<{p}year>\d{{4}}))?"
     r"|(?P<{p}day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.format("{p}month2")
     + r"(?:,?\s+(?P<{p}year2>\d{{4}}))?)"
 )  # fmt: skip
@@ -53,6 +53,9 @@ _BETWEEN = re.compile(
 _BOUND = re.compile(r"\b(?P<kind>since|after|before|until|by)\s+" + _DATE.format(p="a"), re.IGNORECASE)
 _MENTION = re.compile(r"\b(?:on|of|dated)?\s*" + _DATE.format(p="a"), re.IGNORECASE)
 _YEAR = re.compile(r"\bin\s+(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
+_MONTH_YEAR = re.compile(r"\b(?:in\s+)?" + _MONTH.format("month") + r",?\s+(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(?:on|last|since|by)\s+(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,7 @@ def find_dates(question: str, as_of: dt.date | None) -> DateIntent | None:
     """The date range a question names, if any, resolved against the as-of day (see ``as_of_date``)."""
     if as_of is None:
         return None
-    for finder in (_between, _bound, _relative, _mention, _year):
+    for finder in (_between, _bound, _relative, _mention, _month_year, _weekday, _year):
         intent = finder(question, as_of)
         if intent is not None:
             return intent
@@ -156,6 +159,26 @@ def _mention(question: str, as_of: dt.date) -> DateIntent | None:
         if day is not None:
             return DateIntent(day, day, False, match.group(0).strip())
     return None
+
+
+def _month_year(question: str, as_of: dt.date) -> DateIntent | None:
+    """ "in March 2023": that month, as a mention (it boosts, and a story's lead is the month's newest report)."""
+    match = _MONTH_YEAR.search(question)
+    if not match:
+        return None
+    year, month = int(match.group("year")), _MONTHS[match.group("month").lower().rstrip(".")]
+    last = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+    return DateIntent(dt.date(year, month, 1), last, False, match.group(0).strip())
+
+
+def _weekday(question: str, as_of: dt.date) -> DateIntent | None:
+    """ "on Wednesday": the latest such day on or before the as-of day, as a mention."""
+    match = _WEEKDAY.search(question)
+    if not match:
+        return None
+    back = (as_of.weekday() - _WEEKDAYS.index(match.group("weekday").lower())) % 7
+    day = as_of - dt.timedelta(days=back)
+    return DateIntent(day, day, False, match.group(0).strip())
 
 
 def _year(question: str, as_of: dt.date) -> DateIntent | None:

@@ -5,12 +5,14 @@ when the reader's span beats its no-answer score by ``margin`` and its combined 
 ``gap`` of the best one; each article's best answering sentence stands for that article. When
 answering sentences come from articles of different dates, the newest one leads the answer (the
 question's as-of day already keeps later articles out), and those of earlier dates follow as
-the timeline, oldest first. Without the reader's scores nothing moves and there is no timeline:
+the timeline, oldest first. A question that names its own time is answered for that time: its
+newest report on or before the named time leads. Without the reader's scores nothing moves and there is no timeline:
 an empty timeline is better than a wrong one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,11 +26,14 @@ class StorySettings:
     Attributes:
         margin: least lead of the reader's span score over its no-answer score (``r_margin``).
         gap: greatest distance of the combined score below the best sentence's (``r_combined``).
+        alike: least cosine between an earlier report's sentence and the lead's: a report of the
+            same fact says much the same thing (sentence vectors of the index).
         timeline: most earlier reports listed.
     """
 
     margin: float = 0.0
-    gap: float = 2.0
+    gap: float = 4.0
+    alike: float = 0.7
     timeline: int = 4
 
 
@@ -54,15 +59,33 @@ def answering(read: Sequence[Sentence], settings: StorySettings) -> list[Sentenc
     return list(chosen.values())
 
 
-def arrange(ranked: Sequence[Sentence], settings: StorySettings) -> Story:
-    """The newest answering report first (the rest in their order), and the earlier ones as a timeline."""
-    reports = [s for s in answering(ranked, settings) if s.hit.article_date is not None]
+def alike(one: Sentence, other: Sentence) -> float:
+    """Cosine of two sentences' vectors (the index's, unit length)."""
+    return float(one.hit.vectors.sentences[one.index] @ other.hit.vectors.sentences[other.index])
+
+
+def arrange(ranked: Sequence[Sentence], settings: StorySettings, until: dt.date | None = None) -> Story:
+    """The newest answering report first (the rest in their order), and the earlier ones as a timeline.
+
+    ``until``: the last day of a time the question names ("on Wednesday", "in March 2023"); the
+    lead and the timeline are then the reports of that time and before it.
+    """
+    reports = [
+        s
+        for s in answering(ranked, settings)
+        if s.hit.article_date is not None and (until is None or s.hit.article_date <= until)
+    ]
     if len({s.hit.article_date for s in reports}) < 2:
         return Story(tuple(ranked), ())
     lead = max(reports, key=lambda s: (s.hit.article_date, s.features["r_combined"]))
     rest = [s for s in ranked if s is not lead]
     earlier = sorted(
-        (s for s in reports if s.hit.article_date < lead.hit.article_date),  # type: ignore[operator]
+        (
+            s
+            for s in reports
+            if s.hit.article_date < lead.hit.article_date  # type: ignore[operator]
+            and alike(s, lead) >= settings.alike
+        ),
         key=lambda s: (s.hit.article_date, -s.features["r_combined"]),
     )
     return Story((lead, *rest), tuple(earlier[-settings.timeline :]))

@@ -53,8 +53,24 @@ def test_relative_phrases_count_back_from_the_as_of_day(
         ),
         ("What happened on November 10?", DateIntent(D(2023, 11, 10), D(2023, 11, 10), False, "on November 10")),
         ("What happened in 2022?", DateIntent(D(2022, 1, 1), D(2022, 12, 31), False, "in 2022")),
+        ("What was the rate in March 2023?", DateIntent(D(2023, 3, 1), D(2023, 3, 31), False, "in March 2023")),
+        ("Who won in December 2022?", DateIntent(D(2022, 12, 1), D(2022, 12, 31), False, "in December 2022")),
+        # 15 November 2023 is a Wednesday: "on Monday" is the 13th, "on Wednesday" the day itself
+        ("How many had died on Monday?", DateIntent(D(2023, 11, 13), D(2023, 11, 13), False, "on Monday")),
+        ("What did he say on Wednesday?", DateIntent(D(2023, 11, 15), D(2023, 11, 15), False, "on Wednesday")),
     ],
-    ids=["since", "after-guesses-last-year", "before", "between-wins-over-relative", "mention", "year"],
+    ids=[
+        "since",
+        "after-guesses-last-year",
+        "before",
+        "between-wins-over-relative",
+        "mention",
+        "year",
+        "month-and-year",
+        "december",
+        "weekday",
+        "weekday-is-today",
+    ],  # fmt: skip
 )
 def test_named_ranges_are_not_relative(question: str, expected: DateIntent) -> None:
     intent = find_dates(question, D(2023, 11, 15))

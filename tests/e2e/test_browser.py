@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -270,3 +271,58 @@ def test_api_docs_render_offline_from_this_server(browser: Browser, web: Server,
     assert OUTSIDE[id(page)] == []  # Swagger UI comes from this server, not a CDN
     assert httpx.get(f"{web.url}/redoc").status_code == 404  # ReDoc would fetch its logo from a CDN
     page.close()
+
+
+def test_follow_a_story_timeline_copies_and_corrections_on_the_page(browser: Browser, web: Server, shots: Path) -> None:
+    """A dated story (tests/data/story/), a syndicated copy of its newest report, then a correction."""
+    lines = (REPO / "tests" / "data" / "story" / "story.jsonl").read_text(encoding="utf-8").splitlines()
+    friday = json.loads(next(line for line in lines if '"halvar-friday"' in line))
+    copy = {**friday, "id": "halvar-friday-coast", "title": "Seventeen dead as Arnsby begins to clean up",
+            "source": "Coast Times", "text": "By Mara Lind\n\n" + friday["text"]}  # fmt: skip
+    story = web.corpus / "story.jsonl"
+    story.write_text("\n".join([*lines, json.dumps(copy)]) + "\n", encoding="utf-8")
+    reindex(web)
+    page = open_page(browser, web)
+    page.get_by_text("Filters", exact=True).first.click()
+    page.fill("#vb-as-of textarea, #vb-as-of input", "2025-03-08")
+    ask(page, "How many people have died in the floods caused by Storm Halvar?")
+    answer = page.locator(".vb-answered").last
+    assert "seventeen" in answer.locator(".vb-quote").first.inner_text()
+    titles = answer.locator(".vb-source .vb-title").all_inner_texts()
+    assert sum(t in (friday["title"], copy["title"]) for t in titles) == 1  # one copy cited, never both
+    also = answer.locator(".vb-also").first.inner_text()
+    assert also.startswith("also published by") and ("Coast Times" in also or "Valley Courier" in also)
+    timeline = answer.locator(".vb-timeline li")
+    assert timeline.count() >= 1
+    days = timeline.locator(".vb-when").all_inner_texts()
+    assert days and all(d.endswith("Mar 2025") for d in days) and "7 Mar 2025" not in days
+    answer.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "timeline.png"))
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("Officials said seventeen people", "Officials said eighteen people"),
+        encoding="utf-8",
+    )
+    reindex(web)
+    ask(page, "How many people have died in the floods caused by Storm Halvar?")
+    answer = page.locator(".vb-answered").last
+    assert "eighteen" in answer.locator(".vb-quote").first.inner_text()
+    answer.locator(".vb-source").first.click()
+    page.locator("#vb-cited-span").wait_for()
+    changed = page.locator("#vb-drawer .vb-changed")
+    assert changed.count() >= 1 and "eighteen" in " ".join(changed.all_inner_texts())
+    page.wait_for_timeout(300)  # the drawer slides in
+    page.screenshot(path=str(shots / "changes.png"))
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Articles").click()
+    page.get_by_placeholder("Search titles, sources, ids and text…").fill("Arnsby")
+    row = page.locator(".vb-article-row", has_text=copy["title"])
+    row.wait_for()
+    assert "same text as" in row.inner_text()
+    page.screenshot(path=str(shots / "copies.png"))
+    assert OUTSIDE[id(page)] == []
+    page.close()
+
+
+def reindex(web: Server) -> None:
+    response = httpx.post(f"{web.url}/api/reindex", headers=web.admin(), timeout=300)
+    assert response.status_code == 200, response.text
