@@ -17,11 +17,13 @@ changed articles' anew. This is the only module that imports datasketch.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -66,11 +68,19 @@ def fingerprint(text: str) -> Fingerprint:
 
     words = _WORD.findall(text.casefold())
     shingles = {" ".join(words[i : i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))}
-    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME)
+    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME, permutations=_permutations())
     minhash.update_batch(list(shingles))
     folded = (" ".join(text[a:b].casefold().split()) for a, b in sentences(text) if b - a > 20)
     hashes = frozenset(int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little") for f in folded)
     return Fingerprint(np.asarray(minhash.hashvalues, dtype=np.uint32), hashes)
+
+
+@functools.cache
+def _permutations() -> Any:
+    """The seed's permutations, drawn once (a MinHash draws them anew each time it is made)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=PERMUTATIONS, seed=1, scheme=SCHEME).permutations
 
 
 def shares_text(first: frozenset[int], second: frozenset[int], shared: float, common: frozenset[int]) -> bool:
@@ -96,13 +106,14 @@ def groups(
     articles: Mapping[str, tuple[Fingerprint, str | None]], settings: DuplicateSettings | None = None
 ) -> list[list[str]]:
     """The groups of two or more copies among ``articles`` (id: (fingerprint, date)), each earliest first."""
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import LeanMinHash, MinHashLSH
 
     settings = settings or DuplicateSettings()
     lsh = MinHashLSH(threshold=settings.threshold, num_perm=PERMUTATIONS)
-    hashes: dict[str, MinHash] = {}
+    hashes: dict[str, LeanMinHash] = {}
     for article_id, (found, _) in articles.items():
-        hashes[article_id] = MinHash(num_perm=PERMUTATIONS, seed=1, hashvalues=found.signature, scheme=SCHEME)
+        # lean: a stored signature needs no permutations (a MinHash would draw them again for each article)
+        hashes[article_id] = LeanMinHash(seed=1, hashvalues=found.signature, scheme=SCHEME)
         lsh.insert(article_id, hashes[article_id])
     common = boilerplate([f.sentences for f, _ in articles.values()])
     parent = {article_id: article_id for article_id in articles}
