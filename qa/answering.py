@@ -31,10 +31,10 @@ from qa.decision import Decision, decide, decide_read
 from qa.models import Features, Models, load_models
 from qa.passage_ranking import Hit, rank_passages
 from qa.query import Query, Turn, build_query
-from qa.reader import Reader, Reading
+from qa.reader import Reader, ReaderConfig, Reading
 from qa.reading import SpanFinder, choose_read_excerpts, read, reorder, short_answer
 from qa.sentence_ranking import Sentence, choose_excerpts, rank_sentences
-from qa.timeline import StorySettings, arrange
+from qa.timeline import Story, StorySettings, arrange
 
 __all__ = ["REFUSAL", "Answer", "AnswerSettings", "Answerer", "Citation", "Result"]
 
@@ -184,17 +184,35 @@ class Answerer:
             config = self.reader.config if reading is not None else None
             earlier: tuple[Sentence, ...] = ()
             if reading is not None and config is not None:
-                until = intent.until if intent is not None else None
-                story = arrange(reorder(ranked, reading, config.combine), self.settings.story, until)
+                read_order = reorder(ranked, reading, config.combine)
+                story, decision = self._follow(read_order, config, intent, decision)
                 ranked, earlier = list(story.ranked), story.earlier
-                if config.decides and "r_score" in ranked[0].features:
-                    decision = decide_read(ranked, config.confidence, self._threshold(config.threshold))
             answer = self._compose(
                 query, ranked, snapshot, note, decision, read_=config is not None, earlier=earlier,
                 prefer=filters.sources,
             )  # fmt: skip
             answer = _say_outside(answer, note, intent, boost)
         return Result(answer, tuple(hits), tuple(ranked), reading)
+
+    def _follow(
+        self, read_order: list[Sentence], config: ReaderConfig, intent: DateIntent | None, decision: Decision | None
+    ) -> tuple[Story, Decision | None]:
+        """The newest answering report leads (``qa.timeline``), and the reader's decision on that lead.
+
+        When the newest report is not sure enough to answer and the reader's own pick is, the
+        pick leads and only reports older than it make the timeline.
+        """
+        until = intent.until if intent is not None else None
+        story = arrange(read_order, self.settings.story, until)
+        if not (config.decides and "r_score" in story.ranked[0].features):
+            return story, decision
+        threshold = self._threshold(config.threshold)
+        decision = decide_read(list(story.ranked), config.confidence, threshold)
+        if decision.answered or story.ranked[0] is read_order[0]:
+            return story, decision
+        kept = arrange(read_order, self.settings.story, until, move=False)
+        held = decide_read(list(kept.ranked), config.confidence, threshold)
+        return (kept, held) if held.answered else (story, decision)
 
     def _compose(
         self,

@@ -5,8 +5,9 @@ then (and the answer says so). Relative phrases ("this week", "last month", "rec
 back from an as-of date: the day the question was asked, by default today, or the newest
 article's date when the collection is older than today (a news collection is often read after
 the fact); the answerer narrows or only boosts with them (``AnswerSettings.relative_dates``). A
-bare mention ("on November 10", "in 2023") only boosts articles of that date: the question may
-be about a date that is not a publication date.
+bare mention ("on November 10", "on Wednesday", "in March 2023", "in 2023") only boosts articles
+of that date: the question may be about a date that is not a publication date; a story's lead
+is then the newest report of that time (``qa.timeline``).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ _MENTION = re.compile(r"\b(?:on|of|dated)?\s*" + _DATE.format(p="a"), re.IGNOREC
 _YEAR = re.compile(r"\bin\s+(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"\b(?:in\s+)?" + _MONTH.format("month") + r",?\s+(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY = re.compile(r"\b(?:on|last|since|by)\s+(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(?:on|last|by)\s+(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ class StorySettings:
     """
 
     margin: float = 0.0
-    gap: float = 4.0
+    gap: float = 6.0
     alike: float = 0.7
     timeline: int = 4
 
@@ -64,11 +64,15 @@ def alike(one: Sentence, other: Sentence) -> float:
     return float(one.hit.vectors.sentences[one.index] @ other.hit.vectors.sentences[other.index])
 
 
-def arrange(ranked: Sequence[Sentence], settings: StorySettings, until: dt.date | None = None) -> Story:
+def arrange(
+    ranked: Sequence[Sentence], settings: StorySettings, until: dt.date | None = None, move: bool = True
+) -> Story:
     """The newest answering report first (the rest in their order), and the earlier ones as a timeline.
 
     ``until``: the last day of a time the question names ("on Wednesday", "in March 2023"); the
-    lead and the timeline are then the reports of that time and before it.
+    lead and the timeline are then the reports of that time and before it. ``move=False`` keeps
+    the first sentence as the lead (the newest report was not sure enough to answer) and lists
+    only the reports older than it.
     """
     reports = [
         s
@@ -77,7 +81,9 @@ def arrange(ranked: Sequence[Sentence], settings: StorySettings, until: dt.date 
     ]
     if len({s.hit.article_date for s in reports}) < 2:
         return Story(tuple(ranked), ())
-    lead = max(reports, key=lambda s: (s.hit.article_date, s.features["r_combined"]))
+    lead = max(reports, key=lambda s: (s.hit.article_date, s.features["r_combined"])) if move else ranked[0]
+    if lead.hit.article_date is None:
+        return Story(tuple(ranked), ())
     rest = [s for s in ranked if s is not lead]
     earlier = sorted(
         (

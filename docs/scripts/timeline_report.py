@@ -30,9 +30,9 @@ from qa.squad import load_squad
 from qa.timeline import StorySettings, alike, answering, arrange
 
 OFF = StorySettings(margin=float("inf"))
-MARGINS = (0.0, 2.0, 4.0)
-GAPS = (2.0, 4.0)
-ALIKE = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8)
+MARGINS = (0.0, 2.0)
+GAPS = (2.0, 4.0, 6.0, 8.0)
+ALIKE = (0.0, 0.6, 0.7, 0.8)
 
 
 def main() -> None:
