@@ -13,6 +13,9 @@ TORCH ?= torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 CORPUS ?= seeds
 HOST ?= 127.0.0.1
 PORT ?= 7860
+# pytest workers (pytest-xdist; each test file runs whole in one worker, so module fixtures are
+# built once). 2 suits the 2-core CI machine; 0 runs the suite in one process.
+TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
@@ -26,7 +29,7 @@ index: $(VENV)/.installed
 
 test: $(VENV)/.installed-test browser
 	$(MAKE) --no-print-directory check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=10
 
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -174,8 +174,8 @@ class Answerer:
         query = build_query(question, history)
         with self.live.reading() as snapshot:
             intent = find_dates(query.question, as_of_date(as_of, snapshot.newest_date()))
-            filters = _not_after(filters or Filters(), as_of)
-            filters, note, boost = _apply_intent(filters, intent, self.settings.relative_dates)
+            filters, note, boost = _apply_intent(filters or Filters(), intent, self.settings.relative_dates)
+            filters = _not_after(filters, as_of)  # after the question's dates: those the user chose win over them
             candidates = find_candidates(self.live, query, snapshot, filters, boost, self.retrieval)
             hits = rank_passages(candidates, query, self.models.passage)
             ranked = rank_sentences(hits, candidates.evidence, self.models, query, top_k or self.settings.top_k)

@@ -90,7 +90,8 @@ def main() -> None:
     words = sum(len(a.text.split()) for a in articles) / len(articles)
     print(f"{len(articles)} articles ({words:.0f} words on average), {made} made as second copies")
     print(f"groups found: {len(found)} holding {sum(len(g) for g in found)} articles")
-    print(f"first grouping (every article fingerprinted): {first:.1f} s ({1000 * first / len(articles):.2f} ms/article)")
+    per = 1000 * first / len(articles)
+    print(f"first grouping (every article fingerprinted): {first:.1f} s ({per:.2f} ms/article)")
     print(f"regroup after one article changed: {one:.2f} s")
     print(f"regroup with nothing changed: {1000 * none:.1f} ms")
 
