@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from gradio_client import Client
 
+from tests.conftest import REPO
 from tests.e2e.conftest import TOKEN, Server
 from ui.cli import main
 
@@ -260,3 +261,42 @@ def test_the_command_line_hands_its_work_to_the_running_server(server: Server, t
     assert shown.exit_code == 0 and json.loads(shown.stdout)["text"].startswith("In the ongoing Israel-Hamas conflict")
     status = runner.invoke(main, ["status", *index_dir])
     assert status.exit_code == 0 and f"served by {server.url}" in status.stdout
+
+
+def test_a_story_over_the_api_timeline_copies_and_changes(server: Server) -> None:
+    """The dated story of tests/data/story/ uploaded with a syndicated copy, asked as of a day, then corrected."""
+    lines = (REPO / "tests" / "data" / "story" / "story.jsonl").read_text(encoding="utf-8").splitlines()
+    friday = json.loads(next(line for line in lines if '"halvar-friday"' in line))
+    copy = {**friday, "id": "halvar-friday-coast", "title": "Seventeen dead as Arnsby begins to clean up",
+            "source": "Coast Times", "text": "By Mara Lind\n\n" + friday["text"]}  # fmt: skip
+
+    def upload(text: str) -> None:
+        files = {"files": ("halvar.jsonl", text.encode(), "application/x-ndjson")}
+        response = httpx.post(f"{server.url}/api/articles", headers=server.admin(), timeout=120, files=files)
+        assert response.status_code == 200 and response.json()["saved"], response.text
+
+    story = "\n".join([*lines, json.dumps(copy)]) + "\n"
+    upload(story)
+    try:
+        toll = "How many people have died in the floods caused by Storm Halvar?"
+        question = {"question": toll, "as_of": "2025-03-08"}
+        answer = httpx.post(f"{server.url}/api/ask", json=question, timeout=30).json()
+        first = answer["citations"][0]
+        assert answer["answered"] and first["date"] == "2025-03-07" and "seventeen" in first["excerpt"]
+        cited = {c["article_id"] for c in answer["citations"]}
+        assert len(cited & {"halvar-friday", "halvar-friday-coast"}) == 1  # never both copies
+        assert {m["source"] for m in first["also_in"]} == {"Coast Times", "Valley Courier"} - {first["source"]}
+        dates = [t["date"] for t in answer["timeline"]]
+        assert dates and dates == sorted(dates) and all(d < "2025-03-07" for d in dates)
+        check_citations(server, {"citations": answer["timeline"], "closest": []})
+        earlier = httpx.post(f"{server.url}/api/ask", json={**question, "as_of": "2025-03-05"}, timeout=30).json()
+        assert all(c["date"] <= "2025-03-05" for c in [*earlier["citations"], *earlier["timeline"]])
+        upload(story.replace("Officials said seventeen people", "Officials said eighteen people"))
+        article = httpx.get(f"{server.url}/api/articles/halvar-friday").json()
+        changed = [article["text"][c["start"] : c["end"]] for c in article["changes"]["sentences"]]
+        assert changed and all("eighteen" in c for c in changed)
+        corrected = httpx.post(f"{server.url}/api/ask", json=question, timeout=30).json()
+        assert "eighteen" in corrected["citations"][0]["excerpt"]
+    finally:
+        (server.corpus / "halvar.jsonl").unlink()
+        assert httpx.post(f"{server.url}/api/reindex", headers=server.admin(), timeout=300).status_code == 200
