@@ -50,32 +50,6 @@ class TrainSettings:
     stop_after: int | None = None  # end after this many steps (resume later); None: run to the end
 
 
-def with_gold(
-    question: str,
-    texts: Sequence[str],
-    order: Sequence[Order],
-    gold: tuple[str, int, int, Order] | None,
-    gold_at: int | None,
-    force: bool,
-    rng: random.Random,
-    settings: ReaderSettings,
-) -> Example:
-    """An example from the ranker's candidates; ``gold`` is (sentence, start, end, order), ``gold_at`` its index."""
-    texts = list(texts[: settings.candidates])
-    order = list(order[: settings.candidates])
-    if gold is None:
-        return Example(question, tuple(texts), tuple(order), None)
-    sentence, start, end, place = gold
-    if gold_at is not None and gold_at < len(texts):
-        return Example(question, tuple(texts), tuple(order), (gold_at, start, end))
-    if not force:
-        return Example(question, tuple(texts), tuple(order), None)
-    at = rng.randrange(0, min(len(texts), 4) + 1)  # among the best few, so it is packed
-    texts.insert(at, sentence)
-    order.insert(at, place)
-    return Example(question, tuple(texts[: settings.candidates]), tuple(order[: settings.candidates]), (at, start, end))
-
-
 def token_labels(
     packed: Packed, answer: tuple[int, int, int] | None, offsets: Any, context_mask: Any
 ) -> tuple[int, int]:

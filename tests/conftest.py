@@ -84,15 +84,22 @@ def make_live(tmp_path: Path, embedder: SentenceTransformerEmbedder, backend: st
         live.close()
 
 
+def indexed_once(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, corpus: Path, name: str
+) -> Iterator[LiveIndex]:
+    """``corpus`` indexed into a fresh folder, open until the fixture that yields from this ends."""
+    from index.reindex import Reindexer
+
+    live = LiveIndex(IndexConfig(index_dir=tmp_path_factory.mktemp(name)), embedder=embedder)
+    Reindexer(live).run([corpus])
+    yield live
+    live.close()
+
+
 @pytest.fixture(scope="module")
 def seeds_live(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Iterator[LiveIndex]:
     """The seeds indexed once per test module (read-only use)."""
-    from index.reindex import Reindexer
-
-    live = LiveIndex(IndexConfig(index_dir=tmp_path_factory.mktemp("seeds-index")), embedder=embedder)
-    Reindexer(live).run([SEEDS])
-    yield live
-    live.close()
+    yield from indexed_once(tmp_path_factory, embedder, SEEDS, "seeds-index")
 
 
 @pytest.fixture

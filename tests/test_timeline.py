@@ -12,25 +12,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index.config import IndexConfig
 from index.embedding import SentenceTransformerEmbedder
 from index.live import LiveIndex
-from index.reindex import Reindexer
 from qa.answering import Answerer
-from tests.conftest import REPO
+from tests.conftest import indexed_once
+from tests.story import STORY, TOLL
 from tests.test_answering import assert_true_citations
 from ui.cli import main
-
-STORY = REPO / "tests" / "data" / "story"
-TOLL = "How many people have died in the floods caused by Storm Halvar?"
 
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Iterator[LiveIndex]:
-    live = LiveIndex(IndexConfig(index_dir=tmp_path_factory.mktemp("story-index")), embedder=embedder)
-    Reindexer(live).run([STORY])
-    yield live
-    live.close()
+    yield from indexed_once(tmp_path_factory, embedder, STORY, "story-index")
 
 
 def test_the_newest_report_leads_and_the_earlier_ones_follow_oldest_first(story: LiveIndex) -> None:

@@ -15,6 +15,15 @@ _DATA = Path("../shared/data")
 DEFAULT_EXAMPLES = 38000
 
 
+news_option = click.option(
+    "--news",
+    "news",
+    multiple=True,
+    metavar="FILE:YYYY-MM-DD",
+    help="A news file whose questions asked up to the day join the confidence's fit (repeatable).",
+)
+
+
 @click.group("train")
 def train_group() -> None:
     """Train the models Verbatim ships."""
@@ -53,13 +62,7 @@ def train_group() -> None:
     show_default=True, help="Where the training state is saved every 100 steps.",
 )  # fmt: skip
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
-@click.option(
-    "--news",
-    "news",
-    multiple=True,
-    metavar="FILE:YYYY-MM-DD",
-    help="A news file whose questions asked up to the day join the confidence's fit (repeatable).",
-)
+@news_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @friendly_errors
 def reader_command(
@@ -116,13 +119,7 @@ def reader_command(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("qa/reader"), show_default=True,
     help="The reader folder whose reader.json gets the combination, confidence and threshold.",
 )  # fmt: skip
-@click.option(
-    "--news",
-    "news",
-    multiple=True,
-    metavar="FILE:YYYY-MM-DD",
-    help="A news file whose questions asked up to the day join the confidence's fit (repeatable).",
-)
+@news_option
 @friendly_errors
 def calibrate_command(
     squad_file: Path, squad2: Path, split_seed: int, answer_rate: float, limit: int, out: Path, news: tuple[str, ...]

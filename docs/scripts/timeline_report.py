@@ -112,7 +112,7 @@ def main() -> None:
 
 def _scores(sentence: Any) -> str:
     f = sentence.features
-    return f"m={f['r_margin']:.1f} c={f['r_combined']:.1f} cos={f.get('s_cos', f.get('cosine', 0.0)):.2f}"
+    return f"m={f['r_margin']:.1f} c={f['r_combined']:.1f}"
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from gradio_client import Client
 
-from tests.conftest import REPO
 from tests.e2e.conftest import TOKEN, Server
+from tests.story import TOLL, story_with_copy
 from ui.cli import main
 
 pytestmark = pytest.mark.e2e
@@ -265,21 +265,16 @@ def test_the_command_line_hands_its_work_to_the_running_server(server: Server, t
 
 def test_a_story_over_the_api_timeline_copies_and_changes(server: Server) -> None:
     """The dated story of tests/data/story/ uploaded with a syndicated copy, asked as of a day, then corrected."""
-    lines = (REPO / "tests" / "data" / "story" / "story.jsonl").read_text(encoding="utf-8").splitlines()
-    friday = json.loads(next(line for line in lines if '"halvar-friday"' in line))
-    copy = {**friday, "id": "halvar-friday-coast", "title": "Seventeen dead as Arnsby begins to clean up",
-            "source": "Coast Times", "text": "By Mara Lind\n\n" + friday["text"]}  # fmt: skip
+    story, _, _ = story_with_copy()
 
     def upload(text: str) -> None:
         files = {"files": ("halvar.jsonl", text.encode(), "application/x-ndjson")}
         response = httpx.post(f"{server.url}/api/articles", headers=server.admin(), timeout=120, files=files)
         assert response.status_code == 200 and response.json()["saved"], response.text
 
-    story = "\n".join([*lines, json.dumps(copy)]) + "\n"
     upload(story)
     try:
-        toll = "How many people have died in the floods caused by Storm Halvar?"
-        question = {"question": toll, "as_of": "2025-03-08"}
+        question = {"question": TOLL, "as_of": "2025-03-08"}
         answer = httpx.post(f"{server.url}/api/ask", json=question, timeout=30).json()
         first = answer["citations"][0]
         assert answer["answered"] and first["date"] == "2025-03-07" and "seventeen" in first["excerpt"]

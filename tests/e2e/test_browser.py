@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
@@ -16,6 +15,7 @@ from playwright.sync_api import Browser, Page
 from tests.conftest import REPO
 from tests.e2e.conftest import TOKEN, Server, start_server, stop_server
 from tests.site import Site, article, rss
+from tests.story import TOLL, story_with_copy
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -275,17 +275,14 @@ def test_api_docs_render_offline_from_this_server(browser: Browser, web: Server,
 
 def test_follow_a_story_timeline_copies_and_corrections_on_the_page(browser: Browser, web: Server, shots: Path) -> None:
     """A dated story (tests/data/story/), a syndicated copy of its newest report, then a correction."""
-    lines = (REPO / "tests" / "data" / "story" / "story.jsonl").read_text(encoding="utf-8").splitlines()
-    friday = json.loads(next(line for line in lines if '"halvar-friday"' in line))
-    copy = {**friday, "id": "halvar-friday-coast", "title": "Seventeen dead as Arnsby begins to clean up",
-            "source": "Coast Times", "text": "By Mara Lind\n\n" + friday["text"]}  # fmt: skip
+    text, friday, copy = story_with_copy()
     story = web.corpus / "story.jsonl"
-    story.write_text("\n".join([*lines, json.dumps(copy)]) + "\n", encoding="utf-8")
+    story.write_text(text, encoding="utf-8")
     reindex(web)
     page = open_page(browser, web)
     page.get_by_text("Filters", exact=True).first.click()
     page.fill("#vb-as-of textarea, #vb-as-of input", "2025-03-08")
-    ask(page, "How many people have died in the floods caused by Storm Halvar?")
+    ask(page, TOLL)
     answer = page.locator(".vb-answered").last
     assert "seventeen" in answer.locator(".vb-quote").first.inner_text()
     titles = answer.locator(".vb-source .vb-title").all_inner_texts()
@@ -303,7 +300,7 @@ def test_follow_a_story_timeline_copies_and_corrections_on_the_page(browser: Bro
         encoding="utf-8",
     )
     reindex(web)
-    ask(page, "How many people have died in the floods caused by Storm Halvar?")
+    ask(page, TOLL)
     answer = page.locator(".vb-answered").last
     assert "eighteen" in answer.locator(".vb-quote").first.inner_text()
     answer.locator(".vb-source").first.click()
