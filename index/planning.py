@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.article import Article, SourceProblem
+from index.chunking import ChunkSettings, chunk
 from index.generation import ManifestEntry
 from index.localstate import FileEntry, LocalState
-from index.sources import discover, read_source
+from index.sources import SourceFile, discover, iter_source
 
 Target = tuple[Path, Path]  # (path to scan, corpus root that ids are relative to)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """An article to (re)write, without its text: the write reads its file again, so a plan's
+    memory does not grow with the corpus (a first index of 100,000 articles holds ids, not texts)."""
+
+    id: str
+    checksum: str
+    path: str
+    source: SourceFile
+    passages: int = 0  # how many passages it cuts into (with the plan's chunking), for progress
 
 
 @dataclass
 class Plan:
     """The work a reindex will do; ``unchanged`` and ``removed`` are article ids."""
 
-    added: list[Article] = field(default_factory=list)
-    updated: list[Article] = field(default_factory=list)
+    added: list[Planned] = field(default_factory=list)
+    updated: list[Planned] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     problems: list[SourceProblem] = field(default_factory=list)
@@ -27,9 +40,39 @@ class Plan:
     gone_files: list[str] = field(default_factory=list)
 
     @property
-    def changed(self) -> list[Article]:
+    def changed(self) -> list[Planned]:
         """Articles whose passages must be (re)written."""
         return self.added + self.updated
+
+    def read_changed(self, max_file_mb: float) -> Iterator[Article]:
+        """The changed articles, read again from their files in plan order, one file's line at a
+        time. An article that vanished from its file since the plan was made is left out of the
+        plan (with a problem saying so); one that changed again is read as it is now (the next
+        run sees its file's new fingerprint and compares again)."""
+        wanted: dict[str, Planned] = {p.id: p for p in self.changed}
+        files: dict[Path, SourceFile] = {}
+        for planned in self.changed:
+            files.setdefault(planned.source.path, planned.source)
+        found: set[str] = set()
+        for source in files.values():
+            for item in iter_source(source, max_file_mb):
+                if isinstance(item, Article) and item.id not in found:
+                    match = wanted.get(item.id)
+                    if match is not None and match.source.path == source.path:
+                        found.add(item.id)
+                        yield item
+        lost = [p for p in self.changed if p.id not in found]
+        if lost:
+            gone = {p.id for p in lost}
+            self.added = [p for p in self.added if p.id not in gone]
+            self.updated = [p for p in self.updated if p.id not in gone]
+            for planned in lost:
+                self.fingerprints.pop(planned.path, None)  # read that file afresh next time
+                message = (
+                    f"article {planned.id!r} was no longer in the file when this reindex came to write it "
+                    "(the file changed meanwhile); run the reindex again"
+                )
+                self.problems.append(SourceProblem(planned.path, message, "warning"))
 
 
 def resolve_targets(paths: Sequence[Path], roots: Sequence[Path]) -> list[Target]:
@@ -69,8 +112,12 @@ def make_plan(
     manifest: dict[str, ManifestEntry],
     local: LocalState,
     max_file_mb: float,
+    chunking: ChunkSettings | None = None,
 ) -> Plan:
-    """Read what changed (files whose size and mtime match the last run are not even opened)."""
+    """Read what changed (files whose size and mtime match the last run are not even opened).
+
+    Each file is streamed and only the changed articles' ids and checksums are kept (with their
+    passage counts under ``chunking``, for progress): the texts are read again when written."""
     plan = Plan()
     files, problems = discover(targets)
     plan.problems.extend(problems)
@@ -88,11 +135,17 @@ def make_plan(
                     plan.unchanged.append(article_id)
             plan.fingerprints[name] = known
             continue
-        result = read_source(source, max_file_mb)
-        plan.problems.extend(result.problems)
-        kept = _place(plan, owners, result.articles, manifest, targets)
-        if not any(p.level == "error" for p in result.problems) and kept == len(result.articles):
-            checksums = {a.id: a.checksum for a in result.articles}
+        checksums: dict[str, str] = {}
+        clean, count = True, 0
+        for item in iter_source(source, max_file_mb):
+            if isinstance(item, SourceProblem):
+                plan.problems.append(item)
+                clean = clean and item.level != "error"
+                continue
+            count += 1
+            checksums[item.id] = item.checksum
+            clean = _place(plan, owners, item, source, manifest, targets, chunking) and clean
+        if clean and len(checksums) == count:
             plan.fingerprints[name] = FileEntry(source.mtime_ns, source.size, checksums)
     plan.problems = [corpus_relative(p, targets) for p in plan.problems]
     seen = set(owners)
@@ -104,26 +157,26 @@ def make_plan(
 def _place(
     plan: Plan,
     owners: dict[str, str],
-    articles: Sequence[Article],
+    article: Article,
+    source: SourceFile,
     manifest: dict[str, ManifestEntry],
     targets: Sequence[Target],
-) -> int:
-    kept = 0
-    for article in articles:
-        entry = manifest.get(article.id)
-        if entry is not None and entry.path != article.path and _still_claimed(entry.path, targets):
-            plan.problems.append(_duplicate(article.id, entry.path, article.path))
-            continue
-        if not _claim(plan, owners, article.id, article.path):
-            continue
-        kept += 1
-        if entry is None:
-            plan.added.append(article)
-        elif entry.checksum != article.checksum or entry.path != article.path:
-            plan.updated.append(article)
-        else:
-            plan.unchanged.append(article.id)
-    return kept
+    chunking: ChunkSettings | None,
+) -> bool:
+    """File one article under added, updated or unchanged; False if another file has its id."""
+    entry = manifest.get(article.id)
+    if entry is not None and entry.path != article.path and _still_claimed(entry.path, targets):
+        plan.problems.append(_duplicate(article.id, entry.path, article.path))
+        return False
+    if not _claim(plan, owners, article.id, article.path):
+        return False
+    if entry is not None and entry.checksum == article.checksum and entry.path == article.path:
+        plan.unchanged.append(article.id)
+        return True
+    count = len(chunk(article, chunking)) if chunking is not None else 0
+    planned = Planned(article.id, article.checksum, article.path, source, count)
+    (plan.added if entry is None else plan.updated).append(planned)
+    return True
 
 
 def _still_claimed(path: str, targets: Sequence[Target]) -> bool:

@@ -157,7 +157,7 @@ class Reindexer:
         if not state.clean:
             self._recover(generation)
         manifest = generation.manifest()
-        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb)
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, _chunking(state.settings))
         if plan.changed or plan.removed or not state.clean:
             # A new generation number before the first write: a reader that outlives a crash
             # of this run still sees that something changed, and compares checksums.
@@ -190,7 +190,7 @@ class Reindexer:
         catalog = Catalog(live.catalog_path(generation.token))
         try:
             live.local.forget_all_files()
-            plan = make_plan(targets, {}, live.local, live.config.max_file_mb)
+            plan = make_plan(targets, {}, live.local, live.config.max_file_mb, _chunking(settings))
             state = StoreState(generation.token, old_state.generation + 1, False, settings)
             counts = self._apply(plan, generation, catalog, {}, state, progress, publish=False)
         except BaseException:
@@ -222,32 +222,30 @@ class Reindexer:
         progress: Progress | None,
         publish: bool = True,
     ) -> _Counts:
-        settings = state.settings
-        assert settings is not None
-        chunking = ChunkSettings(settings.chunk_words, settings.chunk_overlap)
-        work = [(article, chunk(article, chunking)) for article in plan.changed]
-        total = sum(len(passages) for _, passages in work)
+        chunking = _chunking(state.settings)
+        total = sum(p.passages for p in plan.changed)
         counts = _Counts()
         commit_size = self.live.config.batch_size * _BATCHES_PER_COMMIT
         batch: list[tuple[Article, tuple[Passage, ...]]] = []
-        for item in work:
-            batch.append(item)
-            if sum(len(p) for _, p in batch) >= commit_size or item is work[-1]:
-                self._write(
-                    batch,
-                    generation,
-                    catalog,
-                    manifest,
-                    counts,
-                    lambda n: _tick(progress, counts, n, total),
-                )
-                batch = []
-                if self.live.lease is not None:
-                    self.live.lease.renew()  # fenced: a writer whose lease was taken over stops here
-                if publish:
-                    state = replace(state, generation=state.generation + 1)
-                    self.live.store.set_state(state)
-                    self._step("publish")
+
+        def flush() -> None:
+            nonlocal state
+            self._write(batch, generation, catalog, manifest, counts, lambda n: _tick(progress, counts, n, total))
+            batch.clear()
+            if self.live.lease is not None:
+                self.live.lease.renew()  # fenced: a writer whose lease was taken over stops here
+            if publish:
+                state = replace(state, generation=state.generation + 1)
+                self.live.store.set_state(state)
+                self._step("publish")
+
+        # Streamed: one commit's articles (about 256 passages) are in memory at a time.
+        for article in plan.read_changed(self.live.config.max_file_mb):
+            batch.append((article, chunk(article, chunking)))
+            if sum(len(p) for _, p in batch) >= commit_size:
+                flush()
+        if batch:
+            flush()
         # Removals come last, so a renamed or moved article reuses the vectors it had.
         for article_id in plan.removed:
             generation.delete_article(article_id)
@@ -324,19 +322,25 @@ class Reindexer:
         manifest = live.generation.manifest() if live.state.token and not full else {}
         if live.state.token and not full:
             live.check_settings()
-        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb)
         settings = live.wanted_settings()
-        chunking = ChunkSettings(settings.chunk_words, settings.chunk_overlap)
-        passages = [p for article in plan.changed for p in chunk(article, chunking)]
-        cached = live.generation.embeddings_for([p.text_hash for p in passages]) if manifest else {}
-        unique = {p.text_hash for p in passages if p.text_hash not in cached}
-        counts = _Counts(embedded=len(unique), reused=len(passages) - len(unique))
+        chunking = _chunking(settings)
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb)
+        changed = plan.read_changed(live.config.max_file_mb)
+        hashes = [p.text_hash for article in changed for p in chunk(article, chunking)]
+        cached = live.generation.embeddings_for(hashes) if manifest else {}
+        unique = {h for h in hashes if h not in cached}
+        counts = _Counts(embedded=len(unique), reused=len(hashes) - len(unique))
         return replace(_report(plan, counts), dry_run=True, full=full, seconds=time.perf_counter() - started)
 
     def _remember(self, plan: Plan) -> None:
         for path, entry in plan.fingerprints.items():
             self.live.local.set_file(path, entry)
         self.live.local.forget_files(plan.gone_files)
+
+
+def _chunking(settings: IndexSettings | None) -> ChunkSettings:
+    assert settings is not None
+    return ChunkSettings(settings.chunk_words, settings.chunk_overlap)
 
 
 def _tick(progress: Progress | None, counts: _Counts, n: int, total: int) -> None:

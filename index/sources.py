@@ -94,9 +94,11 @@ def read_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) ->
     """Read one file into articles; problems are returned, never raised."""
     name = str(source.path)
     limit = int(max_file_mb * 1024 * 1024)
+    if source.kind == "jsonl":
+        items = list(iter_source(source, max_file_mb))
+        articles = tuple(i for i in items if isinstance(i, Article))
+        return ReadResult(articles, tuple(i for i in items if isinstance(i, SourceProblem)))
     try:
-        if source.kind == "jsonl":
-            return _read_jsonl(source, limit)
         if source.size > limit:
             size_mb = source.size / 1024 / 1024
             message = (
@@ -106,9 +108,7 @@ def read_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) ->
             return ReadResult((), (SourceProblem(name, message),))
         data = source.path.read_bytes()
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        message = f"cannot read it ({reason}); check that the file is readable (chmod +r)"
-        return ReadResult((), (SourceProblem(name, message),))
+        return ReadResult((), (_unreadable(name, exc),))
     try:
         text, warning = decode(data)
         fields = parse_html(text) if source.kind == "html" else parse_text(text, markdown=source.kind == "markdown")
@@ -160,22 +160,33 @@ def _article(fields: Fields, default_id: str, path: str) -> Article:
     )
 
 
-def _read_jsonl(source: SourceFile, limit: int) -> ReadResult:
+def iter_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Iterator[Article | SourceProblem]:
+    """``read_source`` one article (or problem) at a time: a JSON Lines file is never held whole."""
+    if source.kind != "jsonl":
+        result = read_source(source, max_file_mb)
+        yield from result.problems
+        yield from result.articles
+        return
+    try:
+        yield from _iter_jsonl(source, int(max_file_mb * 1024 * 1024))
+    except OSError as exc:
+        yield _unreadable(str(source.path), exc)
+
+
+def _unreadable(name: str, exc: OSError) -> SourceProblem:
+    reason = exc.strerror or str(exc)
+    return SourceProblem(name, f"cannot read it ({reason}); check that the file is readable (chmod +r)")
+
+
+def _iter_jsonl(source: SourceFile, limit: int) -> Iterator[Article | SourceProblem]:
     """Stream a JSON Lines file: memory stays bounded by one line, whatever the file size."""
     name = str(source.path)
-    articles: list[Article] = []
-    problems: list[SourceProblem] = []
     seen: dict[str, int] = {}
     with source.path.open("rb") as handle:
         for number, raw in enumerate(_bounded_lines(handle, limit), start=1):
             if raw is None:
-                problems.append(
-                    SourceProblem(
-                        name,
-                        f"line is over the {limit // 2**20} MB limit; split that article",
-                        line=number,
-                    )
-                )
+                message = f"line is over the {limit // 2**20} MB limit; split that article"
+                yield SourceProblem(name, message, line=number)
                 continue
             if not raw.strip():
                 continue
@@ -183,17 +194,16 @@ def _read_jsonl(source: SourceFile, limit: int) -> ReadResult:
                 text, warning = decode(raw)
                 fields = parse_jsonl_record(text)
             except ValueError as exc:
-                problems.append(SourceProblem(name, str(exc), line=number))
+                yield SourceProblem(name, str(exc), line=number)
                 continue
-            problems.extend(SourceProblem(name, w, "warning", number) for w in (warning, *fields.warnings) if w)
+            yield from (SourceProblem(name, w, "warning", number) for w in (warning, *fields.warnings) if w)
             article = _article(fields, "", name)
             if article.id in seen:
                 message = f"id {article.id!r} is also on line {seen[article.id]}; ids must be unique"
-                problems.append(SourceProblem(name, message, line=number))
+                yield SourceProblem(name, message, line=number)
                 continue
             seen[article.id] = number
-            articles.append(article)
-    return ReadResult(tuple(articles), tuple(problems))
+            yield article
 
 
 def _bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:

@@ -42,17 +42,32 @@ CALIBRATION_ARTICLES = 48
 
 
 def training_examples(
-    file: Path, squad2: Path, count: int | None, seed: int, split_seed: int = 13, mix: Mix | None = None
+    file: Path,
+    squad2: Path,
+    count: int | None,
+    seed: int,
+    split_seed: int = 13,
+    mix: Mix | None = None,
+    after: int = 0,
+    after_seed: int = 0,
 ) -> list[Example]:
     """The seeded examples: ``count`` SQuAD train questions of the training articles, and every
-    question of the SQuAD 2.0 file's training articles (its unanswerable ones among them)."""
+    question of the SQuAD 2.0 file's training articles (its unanswerable ones among them).
+
+    With ``after``, the SQuAD train questions are drawn from those an earlier stage's sample of
+    ``after`` questions (seed ``after_seed``) did not pick, so a further stage reads new questions.
+    """
     squad, second = load_squad(file), load_squad(squad2)
     train_ids, _, train2, _ = reader_split(squad, second, split_seed)
     rng = random.Random(seed)
     examples: list[Example] = []
     for data, ids, limit in ((squad, train_ids, count), (second, train2, None)):
         articles = {a.id: ArticleSentences(a) for a in data.articles if a.id in ids}
-        questions = sample([q for q in data.questions if q.article_id in ids], limit, seed)
+        pool = [q for q in data.questions if q.article_id in ids]
+        if after and data is squad:
+            seen = {id(q) for q in sample(pool, after, after_seed)}
+            pool = [q for q in pool if id(q) not in seen]
+        questions = sample(pool, limit, seed)
         examples += build_examples(articles, questions, rng, mix)
     rng.shuffle(examples)
     return [e for e in examples if e.texts]
@@ -72,9 +87,15 @@ def train_reader(
     resume: bool = False,
     checkpoint: Path | None = None,
     news: Sequence[News] = (),
+    init: Path | None = None,
+    after: int = 0,
+    after_seed: int = 0,
 ) -> dict[str, Any]:
     """Build the examples from the SQuAD files, fine-tune (checkpointed), write the weights to
-    ``out``, then fit the reader's combination, confidence and threshold on the calibration articles."""
+    ``out``, then fit the reader's combination, confidence and threshold on the calibration articles.
+
+    ``init`` starts from a trained reader's folder instead of the base model (a further stage);
+    ``after``/``after_seed`` name the earlier stage's sample, whose questions are then left out."""
     import time
 
     import torch
@@ -83,23 +104,26 @@ def train_reader(
     settings = settings or ReaderSettings()
     checkpoint = checkpoint or Path(".verbatim-train") / "reader"
     started = time.perf_counter()
-    built = training_examples(file, squad2, examples, train_settings.seed, split_seed)
+    built = training_examples(
+        file, squad2, examples, train_settings.seed, split_seed, after=after, after_seed=after_seed
+    )
     log(
         f"{len(built)} training examples ({sum(e.answer is not None for e in built)} with an answer) "
         f"in {time.perf_counter() - started:.0f} s; torch sees {_hardware()}"
     )
     base = base_model_folder()
     tokenizer = load_tokenizer(base)
-    model = build_model(base)
+    model = build_model(base, init / WEIGHTS_FILE if init is not None else None)
     if torch.cuda.is_available():
         model = model.to("cuda")
-    run = train(model, tokenizer, built, settings, train_settings, log, checkpoint, resume)
+    run = train(model, tokenizer, built, settings, train_settings, log, checkpoint, resume, fresh_head=init is None)
     model = model.to("cpu")
     out.mkdir(parents=True, exist_ok=True)
     save_weights(model, out / WEIGHTS_FILE)
+    stage = f", from {init} over the questions its {after}-question sample (seed {after_seed}) left" if init else ""
     note = (
         f"trained {dt.date.today().isoformat()} by `verbatim train reader` on {file.name} and {squad2.name} "
-        f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}) "
+        f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}{stage}) "
         f"on {_hardware()}"
     )
     from lab.reader_calibration import calibrate_reader  # imported late: the last step of a long run

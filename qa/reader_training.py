@@ -82,8 +82,12 @@ def train(
     log: Callable[[str], None] = print,
     checkpoint: Path | None = None,
     resume: bool = False,
+    fresh_head: bool = True,
 ) -> dict[str, float]:
     """Fine-tune ``model`` in place; the word embeddings stay frozen.
+
+    ``fresh_head`` draws the answer head from the seed (the model is the base); without it the
+    model's own head is kept (a further stage over a trained reader).
 
     Each batch is packed to one of ``train_settings.lengths`` tokens (seeded), so the reader
     learns short and full contexts. With ``checkpoint``, the model, optimiser, schedule and
@@ -93,7 +97,8 @@ def train(
     import torch
 
     torch.manual_seed(train_settings.seed)
-    model._init_weights(model.qa_outputs)  # the new head starts from the seed too (the rest is the base model)
+    if fresh_head:
+        model._init_weights(model.qa_outputs)  # the new head starts from the seed too (the rest is the base model)
     rng = random.Random(train_settings.seed)
     for name, parameter in model.named_parameters():
         parameter.requires_grad = name != "bert.embeddings.word_embeddings.weight"

@@ -257,6 +257,50 @@ def test_a_run_that_fails_midway_leaves_a_consistent_index_and_the_next_complete
     assert live.state.clean is True
 
 
+class EditingEmbedder(FailingEmbedder):
+    """The real model; its first batch runs ``edit`` (a user changing files mid-reindex)."""
+
+    def __init__(self, real: SentenceTransformerEmbedder, edit: Callable[[], None]) -> None:
+        super().__init__(real, 10**6, RuntimeError())
+        self._edit: Callable[[], None] | None = edit
+
+    def embed_passages(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+        contexts: Sequence[str] | None = None,
+    ) -> list[PassageVectors]:
+        if self._edit is not None:
+            self._edit, edit = None, self._edit
+            edit()
+        return super().embed_passages(texts, progress, contexts)
+
+
+def test_the_plan_keeps_no_texts_and_files_changed_mid_run_are_read_as_they_are(
+    corpus: Path, make_live: LiveFactory, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Articles are read again when written, one commit at a time: a file deleted after the plan
+    is reported and skipped, one edited is indexed as edited, and the next run agrees with the files."""
+    for n in range(40):
+        (corpus / f"extra-{n:02d}.txt").write_text(f"Extra article {n} about ports. " * 20, encoding="utf-8")
+
+    def edit() -> None:  # runs at the first embedding batch, long before the last files are read
+        (corpus / "extra-39.txt").unlink()
+        (corpus / "extra-38.txt").write_text("Extra article 38, rewritten while the reindex ran.", encoding="utf-8")
+
+    live = LiveIndex(make_live(batch_size=2).config, embedder=EditingEmbedder(embedder, edit))
+    report = index(live, corpus)
+    assert "extra-39.txt" not in report["added"] and "extra-38.txt" in report["added"]
+    assert any("extra-39.txt" in p["message"] and "run the reindex again" in p["message"] for p in report["problems"])
+    with live.catalog.snapshot() as snap:
+        record = snap.article("extra-38.txt")
+    assert record is not None and "rewritten while the reindex ran" in record.article.text
+    again = index(live, corpus)
+    assert (again["added"], again["updated"], again["removed"]) == ([], [], [])
+    assert_consistent(live, corpus_articles(corpus))
+    live.close()
+
+
 def test_asking_an_empty_index_for_its_corpus_says_what_to_do(make_live: LiveFactory) -> None:
     with pytest.raises(EmptyIndexError, match="verbatim index seeds/"):
         index(make_live())

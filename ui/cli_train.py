@@ -62,6 +62,15 @@ def train_group() -> None:
     show_default=True, help="Where the training state is saved every 100 steps.",
 )  # fmt: skip
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
+@click.option(
+    "--init", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Start from this trained reader's folder instead of the base model (a further stage).",
+)  # fmt: skip
+@click.option(
+    "--after", type=click.IntRange(0), default=0, show_default=True,
+    help="Leave out the questions an earlier stage's seeded sample of this many picked (with --after-seed).",
+)  # fmt: skip
+@click.option("--after-seed", type=int, default=0, show_default=True, help="The earlier stage's --seed.")
 @news_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @friendly_errors
@@ -78,6 +87,9 @@ def reader_command(
     out: Path,
     checkpoint: Path,
     resume: bool,
+    init: Path | None,
+    after: int,
+    after_seed: int,
     news: tuple[str, ...],
     json_out: Path | None,
 ) -> None:
@@ -89,7 +101,7 @@ def reader_command(
     report = train_reader(
         squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
-        checkpoint=checkpoint, news=parse_news(news),
+        checkpoint=checkpoint, news=parse_news(news), init=init, after=after, after_seed=after_seed,
     )  # fmt: skip
     print_table(report)
     if json_out:
