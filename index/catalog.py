@@ -20,7 +20,7 @@ from index.article import Article
 from index.chunking import Passage, passage_context
 from index.duplicates import DuplicateSettings, Fingerprint, fingerprint, groups, members
 from index.filters import Filters, date_number
-from index.generation import ArticleRecord
+from index.generation import ArticleRecord, ManifestEntry
 from index.keyword import FTS_TOKENIZER, fts_all, fts_query
 from index.vectors import PassageVectors, decode_sentences, encode_sentences, from_blob, to_blob
 
@@ -211,6 +211,11 @@ class Catalog:
                 db.execute("INSERT INTO copy_groups VALUES (?, ?)", (article_id, json.dumps(group)))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('copies', 'current')")
         return True
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        """The replica's copy of the store's manifest (id, checksum, file, passage count)."""
+        rows = self._db().execute("SELECT id, checksum, path, n_passages FROM articles").fetchall()
+        return {str(i): ManifestEntry(str(c), str(p), int(n)) for i, c, p, n in rows}
 
     def checksums(self) -> dict[str, str]:
         """Every article's id and checksum."""

@@ -270,8 +270,8 @@ class EditingEmbedder(FailingEmbedder):
         progress: Callable[[int], None] | None = None,
         contexts: Sequence[str] | None = None,
     ) -> list[PassageVectors]:
-        if self._edit is not None:
-            self._edit, edit = None, self._edit
+        edit, self._edit = self._edit, None
+        if edit is not None:
             edit()
         return super().embed_passages(texts, progress, contexts)
 
