@@ -32,12 +32,12 @@ def slice_eval(
 def test_retrieval_and_citation_quality_hold_their_floors(slice_eval: tuple[dict[str, Any], EvalRun, Path]) -> None:
     summary, _, _ = slice_eval
     assert summary["questions"] == 300
-    # measured on this slice (2026-12-01, the reader trained on SQuAD train, its confidence deciding; issue 18):
-    # hit@1 0.840, hit@5 0.967, mrr@10 0.897, cited 0.810, short-answer F1 0.678, answered 0.883, AUROC 0.859,
-    # reader with the gold sentence forced in 0.820 (before: cited 0.787, F1 0.569, answered 0.923)
+    # measured on this slice (2026-12-02, the reader trained on SQuAD train in two stages; issue 18):
+    # hit@1 0.840, hit@5 0.967, mrr@10 0.897, cited 0.820, short-answer F1 0.687, answered 0.907, AUROC 0.851,
+    # reader with the gold sentence forced in 0.837 (first stage: cited 0.810, F1 0.678, answered 0.883, AUROC 0.859)
     floors = {
         "hit@1": 0.82, "hit@5": 0.94, "mrr@10": 0.87, "cited_sentence_accuracy": 0.79, "answered_rate": 0.85,
-        "f1": 0.64, "reader_cited_gold_forced": 0.79, "auroc": 0.82,
+        "f1": 0.65, "reader_cited_gold_forced": 0.80, "auroc": 0.82,
     }  # fmt: skip
     below = {k: (summary[k], floor) for k, floor in floors.items() if summary[k] < floor}
     assert below == {}
