@@ -20,7 +20,7 @@ from lab.fit import News
 from qa.reader import WEIGHTS_FILE, ReaderSettings, base_model_folder, build_model, load_tokenizer, save_weights
 from qa.reader_examples import ArticleSentences, Mix, build_examples
 from qa.reader_training import Example, TrainSettings, train
-from qa.squad import SquadSet, load_squad, sample, sample_articles, split_articles
+from qa.squad import GoldQuestion, SquadSet, load_squad, sample, sample_articles, split_articles
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
 
@@ -64,13 +64,18 @@ def training_examples(
     for data, ids, limit in ((squad, train_ids, count), (second, train2, None)):
         articles = {a.id: ArticleSentences(a) for a in data.articles if a.id in ids}
         pool = [q for q in data.questions if q.article_id in ids]
-        if after and data is squad:
-            seen = {id(q) for q in sample(pool, after, after_seed)}
-            pool = [q for q in pool if id(q) not in seen]
-        questions = sample(pool, limit, seed)
+        questions = sample(unseen(pool, after, after_seed) if data is squad else pool, limit, seed)
         examples += build_examples(articles, questions, rng, mix)
     rng.shuffle(examples)
     return [e for e in examples if e.texts]
+
+
+def unseen(pool: Sequence[GoldQuestion], after: int, after_seed: int) -> list[GoldQuestion]:
+    """The questions of ``pool`` that an earlier stage's seeded sample of ``after`` did not pick."""
+    if not after:
+        return list(pool)
+    seen = {q.id for q in sample(pool, after, after_seed)}
+    return [q for q in pool if q.id not in seen]
 
 
 def train_reader(

@@ -11,7 +11,7 @@ import pytest
 from qa.reader import Reader, ReaderSettings, base_model_folder, build_model, load_tokenizer, pack, read_batch
 from qa.reader_examples import ArticleSentences, Mix, build_examples
 from qa.reader_training import TrainSettings, train
-from qa.squad import GoldQuestion, SquadArticle
+from qa.squad import GoldQuestion, SquadArticle, sample
 
 RIVER = (
     "The Arlen river rises in the northern hills. It flows south for 212 kilometres.\n\n"
@@ -124,3 +124,30 @@ def test_an_interrupted_run_resumes_to_the_same_weights(corpus, tmp_path: Path) 
         assert torch.allclose(a, b, atol=1e-6), name
     pairs = zip(whole.state_dict().values(), stopped.state_dict().values(), strict=True)
     assert not all(torch.equal(a, b) for a, b in pairs)
+
+
+def test_a_further_stage_reads_only_unseen_questions() -> None:
+    from lab.train import unseen
+
+    article = SquadArticle("squad/Arlen", "Arlen", RIVER)
+    pool = [_question(article, f"q{i}", f"Question {i}?", "Tomas Veyra") for i in range(40)]
+    first = sample(pool, 25, 0)
+    later = unseen(pool, 25, 0)
+    assert {q.id for q in first}.isdisjoint(q.id for q in later)
+    assert len(first) + len(later) == 40 and unseen(pool, 0, 0) == pool
+
+
+def test_a_further_stage_keeps_the_trained_head(corpus) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    articles, questions = corpus
+    examples = build_examples(articles, questions, random.Random(0))
+    tokenizer = load_tokenizer(base_model_folder())
+    kept, fresh = build_model(base_model_folder()), build_model(base_model_folder())
+    for model in (kept, fresh):
+        torch.nn.init.constant_(model.qa_outputs.weight, 0.5)  # stands for a first stage's head
+    none = TrainSettings(batch_size=4, stop_after=0)  # no step: only the set-up runs
+    train(kept, tokenizer, examples, ReaderSettings(max_length=96), none, lambda _: None, fresh_head=False)
+    train(fresh, tokenizer, examples, ReaderSettings(max_length=96), none, lambda _: None)
+    assert torch.all(kept.qa_outputs.weight == 0.5)
+    assert not torch.all(fresh.qa_outputs.weight == 0.5)
