@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--squad", type=Path, default=Path("../shared/data/squad-train-v1.1.json"))
     parser.add_argument("--real", action="store_true", help="encode with the packaged model")
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--trim", action="store_true", help="glibc malloc_trim(0) after every 1,000 passages")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -122,7 +123,14 @@ def main() -> None:
     marks: list[dict[str, float]] = []
     started = time.perf_counter()
 
+    trimmed = [0]
+
     def progress(_: str, done: int, total: int) -> None:
+        if args.trim and done - trimmed[0] >= 1000:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+            trimmed[0] = done
         if done >= (len(marks) * total) // 10 and (not marks or done > marks[-1]["passages"]):
             elapsed = round(time.perf_counter() - started, 1)
             marks.append({"passages": done, "rss_mb": round(rss_mb(), 1), "seconds": elapsed})
