@@ -21,7 +21,7 @@ from index.chunking import ChunkSettings, Passage, chunk
 from index.errors import EmptyIndexError
 from index.generation import ArticleRecord, Generation, ManifestEntry
 from index.live import LiveIndex
-from index.planning import Plan, Target, make_plan, resolve_targets
+from index.planning import Plan, Target, corpus_relative, make_plan, resolve_targets
 from index.store import IndexSettings, StoreState
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -168,6 +168,7 @@ class Reindexer:
             state = replace(state, generation=state.generation + 1, clean=False)
             live.store.set_state(state)
             counts = self._apply(plan, generation, catalog, manifest, state, progress)
+            plan.problems = [corpus_relative(p, targets) for p in plan.problems]  # those found while writing
             state = replace(state, generation=state.generation + 1, clean=True)
             self._fence()
             live.store.set_state(state)
@@ -197,6 +198,7 @@ class Reindexer:
             plan = make_plan(targets, {}, live.local, live.config.max_file_mb, _chunking(settings))
             state = StoreState(generation.token, old_state.generation + 1, False, settings)
             counts = self._apply(plan, generation, catalog, {}, state, progress, publish=False)
+            plan.problems = [corpus_relative(p, targets) for p in plan.problems]
         except BaseException:
             catalog.close()
             catalog.path.unlink(missing_ok=True)
@@ -334,6 +336,7 @@ class Reindexer:
         hashes = [p.text_hash for article in changed for p in chunk(article, chunking)]
         cached = live.generation.embeddings_for(hashes) if manifest else {}
         unique = {h for h in hashes if h not in cached}
+        plan.problems = [corpus_relative(p, targets) for p in plan.problems]
         counts = _Counts(embedded=len(unique), reused=len(hashes) - len(unique))
         return replace(_report(plan, counts), dry_run=True, full=full, seconds=time.perf_counter() - started)
 
