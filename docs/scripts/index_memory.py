@@ -148,7 +148,7 @@ def main() -> None:
     stop.set()
     live.close()
     result = {
-        "passages": live_passages(report),
+        "passages": report.passages_embedded + report.passages_reused,
         "articles": len(report.added),
         "seconds": round(report.seconds, 1),
         "rss_before_mb": round(start_rss, 1),
@@ -164,10 +164,6 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-
-
-def live_passages(report: object) -> int:
-    return int(getattr(report, "passages_embedded", 0)) + int(getattr(report, "passages_reused", 0))
 
 
 if __name__ == "__main__":
