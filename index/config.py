@@ -19,6 +19,7 @@ class IndexConfig:
 
     index_dir: Path = Path(".verbatim")
     chroma_url: str | None = None
+    catalog_url: str | None = None  # read the keyword index of the `verbatim serve` there; keep none here
     collection: str = "verbatim"
     model: str | None = None
     chunk_words: int | None = None

@@ -33,3 +33,7 @@ class ModelLoadError(VerbatimIndexError):
 
 class LeaseLostError(VerbatimIndexError):
     """A writer's lease expired and another writer took the index over: this writer must stop."""
+
+
+class ReadOnlyIndexError(VerbatimIndexError):
+    """This process reads another's catalog (``--catalog-url``) and so cannot write the index."""

@@ -21,12 +21,13 @@ from index.embedding import (
     SentenceTransformerEmbedder,
     model_name,
 )
-from index.errors import EmptyIndexError, SettingsMismatchError
+from index.errors import EmptyIndexError, ReadOnlyIndexError, SettingsMismatchError, VerbatimIndexError
 from index.filters import Filters
 from index.generation import DenseHit, Generation
 from index.lease import StoreLease
 from index.localstate import LocalState
 from index.lock import WriterLock
+from index.remote_catalog import RemoteCatalog
 from index.store import PASSAGE_LAYOUT, ChromaStore, IndexSettings, StoreState
 from index.vectors import Vectors
 
@@ -73,6 +74,11 @@ class LiveIndex:
         self.write_mutex = threading.Lock()  # one reindex at a time within this process
         self.writer_lock = WriterLock(config.index_dir / "writer.lock", "reindex")
         self.lease = StoreLease(self.store) if config.chroma_url else None  # across machines
+        if config.catalog_url and not config.chroma_url:
+            raise VerbatimIndexError(
+                "--catalog-url reads the keyword index of another app on the same Chroma server: give --chroma-url too"
+            )
+        self.remote = RemoteCatalog(config.catalog_url) if config.catalog_url else None
 
     @property
     def state(self) -> StoreState:
@@ -145,6 +151,9 @@ class LiveIndex:
 
     def _attach(self, token: str) -> None:
         generation = self.store.generation(token)
+        if self.remote is not None:  # no replica here: the catalog's process keeps it
+            self._generation = generation
+            return
         catalog = Catalog(self.catalog_path(token))
         old = self._catalog
         self._generation, self._catalog = generation, catalog
@@ -178,6 +187,8 @@ class LiveIndex:
         return self.config.index_dir / f"catalog-{token}.sqlite"
 
     def _sync(self, state: StoreState) -> None:
+        if self.remote is not None:
+            return
         catalog, generation = self.catalog, self.generation
         if catalog.get_meta("generation") == str(state.generation):
             return
@@ -209,6 +220,12 @@ class LiveIndex:
     @property
     def catalog(self) -> Catalog:
         """The replica of the active generation."""
+        if self.remote is not None:
+            raise ReadOnlyIndexError(
+                f"this app reads the keyword index of {self.remote.url} and keeps none of its own, so it does not "
+                "write the index: reindex, upload or delete through that app (its page, its API, or `verbatim "
+                "index` on its --index-dir)"
+            )
         if self._catalog is None:
             raise EmptyIndexError(f"nothing is indexed at {self.store.location} yet; run `verbatim index PATH`")
         return self._catalog
@@ -224,6 +241,11 @@ class LiveIndex:
     def reading(self) -> Iterator[Snapshot]:
         """One consistent view of the replica, after catching up with other writers."""
         self.refresh()
+        if self.remote is not None:
+            self.generation  # noqa: B018 - nothing indexed yet: say so, as a local replica would
+            with self.remote.snapshot() as remote:
+                yield remote
+            return
         with self.catalog.snapshot() as snapshot:
             yield snapshot
 
@@ -234,7 +256,10 @@ class LiveIndex:
     def status(self) -> IndexStatus:
         """Counts, settings and the last reindex report."""
         self.refresh()
-        stats = self._catalog.stats() if self._catalog is not None else None
+        if self.remote is not None:
+            stats = self.remote.stats() if self._generation is not None else None
+        else:
+            stats = self._catalog.stats() if self._catalog is not None else None
         return IndexStatus(
             location=self.store.location,
             articles=stats.articles if stats else 0,

@@ -109,6 +109,8 @@ class Reindexer:
         """Reindex ``paths`` (default: the known corpus roots)."""
         started = time.perf_counter()
         live = self.live
+        if live.remote is not None:
+            live.catalog  # noqa: B018 - raises: an app that reads another's catalog does not write
         live.refresh(force=True)
         targets = self.targets(paths)
         if dry_run:

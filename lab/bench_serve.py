@@ -1,8 +1,9 @@
 """The serving side of ``verbatim bench``: open an index, answer questions, report latency and RSS.
 
-Run as ``python -m lab.bench_serve INDEX_DIR [CHROMA_URL COLLECTION]`` with a JSON list of
-questions on stdin; prints one JSON object. A separate process, so its peak memory is that of
-serving alone. With a Chroma server, the time to build this app's local replica is reported too.
+Run as ``python -m lab.bench_serve INDEX_DIR [CHROMA_URL COLLECTION [CATALOG_URL]]`` with a JSON
+list of questions on stdin; prints one JSON object. A separate process, so its peak memory is that
+of serving alone. With a Chroma server, the time to build this app's local replica is reported
+too; with a catalog URL the app keeps no replica and reads that process's (``--catalog-url``).
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from qa.metrics import percentile
 def main() -> None:
     questions = json.loads(sys.stdin.read())
     server = {"chroma_url": sys.argv[2], "collection": sys.argv[3]} if len(sys.argv) > 3 else {}
+    if len(sys.argv) > 4:
+        server["catalog_url"] = sys.argv[4]
     index_dir = Path(sys.argv[1])
     live = LiveIndex(IndexConfig(index_dir=index_dir, **server))  # type: ignore[arg-type]
     started = time.perf_counter()
     live.refresh(force=True)  # attaches the replica; with a server and a new folder, builds it
+    if live.remote is not None:
+        live.remote.stats()  # the catalog answers: this app can serve
     startup = time.perf_counter() - started
     memory = {"rss_opened_mb": _rss_mb()}
     answerer = Answerer(live)
@@ -51,6 +56,7 @@ def main() -> None:
         "open_seconds": round(startup, 2),
         **memory,
         "replica_mb": round(sum(f.stat().st_size for f in index_dir.glob("catalog-*")) / 2**20, 1),
+        "folder_mb": round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 2**20, 1),
     }
     print(json.dumps(result))
 

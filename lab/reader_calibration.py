@@ -17,6 +17,9 @@ Everything lands in the reader folder's ``reader.json``.
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from qa.reader import (
     COMBINE_FEATURES,
     CONFIDENCE_FEATURES,
     SETTINGS_FILE,
+    WEIGHTS_FILE,
     Reader,
     ReaderConfig,
     ReaderSettings,
@@ -42,6 +46,9 @@ from qa.squad import GoldQuestion, load_squad, sample, sample_articles
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
 _OFF_TOPIC = 600
+POPULATION_WEIGHTS: dict[str, float] = {}
+UNANSWERABLE_WEIGHT = 1.0
+_ROWS_CACHE = Path(".verbatim-train") / "calibration-rows"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -51,6 +58,7 @@ class Row:
     features: list[Features]
     labels: list[bool]
     answerable: bool
+    population: str = ""
 
 
 def calibrate_reader(
@@ -80,6 +88,43 @@ def calibrate_reader(
         raise RuntimeError(reader.status())
     squad, second = load_squad(file), load_squad(squad2)
     _, calibration, _, calibration2 = reader_split(squad, second, split_seed)
+    cache = _cache_file(out, file, squad2, split_seed, limit, news)
+    rows = _load_rows(cache)
+    if rows is None:
+        rows = _read_rows(reader, file, squad, second, calibration, calibration2, split_seed, limit, news, progress)
+        _save_rows(cache, rows)
+    combine = fit_ranker([Group(r.features, r.labels) for r in rows if r.answerable], COMBINE_FEATURES)
+    picks = [_pick(r, combine) for r in rows]
+    chosen = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None]
+    features = [r.features[i] for r, i in chosen]
+    labels = [r.labels[i] for r, i in chosen]
+    weights = population_weights([r.population for r, _ in chosen], [r.answerable for r, _ in chosen])
+    confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES, weights=weights)
+    scores = [confidence.probability(f) for f in features]
+    threshold = choose_threshold(scores, [r.answerable for r, _ in chosen], answer_rate)
+    found = _measures(rows, picks, chosen, scores, threshold)
+    config = dataclasses.replace(
+        previous, confidence=confidence, threshold=threshold, combine=combine, decides=True,
+        note=note if note is not None else previous.note,
+        measures={**(measures if measures is not None else previous.measures), **found},
+    )  # fmt: skip
+    save_config(config, out)
+    return {**found, "threshold": threshold, "combine": combine.weights}
+
+
+def _read_rows(
+    reader: Reader,
+    file: Path,
+    squad: Any,
+    second: Any,
+    calibration: set[str],
+    calibration2: set[str],
+    split_seed: int,
+    limit: int,
+    news: Sequence[News],
+    progress: Progress | None,
+) -> list[Row]:
+    """Every calibration question asked through the whole answerer with the reader (the slow part)."""
     first = sample_articles(squad, len(calibration), split_seed)
     name = f"{file.stem}-{len(calibration)}-{split_seed}"
     rows: list[Row] = []
@@ -89,34 +134,52 @@ def calibrate_reader(
     ]
     try:
         asked = sample(list(first.questions), limit, split_seed)
-        rows += _rows(reader, lives[0], asked, "calibration (SQuAD train)", progress)
+        rows += _rows(reader, lives[0], asked, "squad", progress)
         asked2 = sample([q for q in second.questions if q.article_id in calibration2], limit, split_seed)
-        rows += _rows(reader, lives[1], asked2, "calibration (SQuAD 2.0)", progress)
+        rows += _rows(reader, lives[1], asked2, "squad2", progress)
         off_topic = sample(asked, min(_OFF_TOPIC, limit), split_seed + 1)
-        rows += _rows(reader, lives[1], off_topic, "calibration (off-topic)", progress, foreign=True)
+        rows += _rows(reader, lives[1], off_topic, "off-topic", progress, foreign=True)
         for item in news:
             data = load_squad(item.file)
             stem = item.file.stem
             lives.append(open_corpus(data, _corpus(stem), Path(".verbatim-eval") / stem, None, cached_embedder())[0])
             earlier = [q for q in data.questions if q.asked_on is not None and q.asked_on <= item.until]
-            rows += _rows(reader, lives[-1], earlier, f"calibration ({stem})", progress, open_rule=True)
+            rows += _rows(reader, lives[-1], earlier, stem, progress, open_rule=True)
     finally:
         for live in lives:
             live.close()
-    combine = fit_ranker([Group(r.features, r.labels) for r in rows if r.answerable], COMBINE_FEATURES)
-    picks = [_pick(r, combine) for r in rows]
-    chosen = [(r.features[i], r.labels[i], r.answerable) for r, i in zip(rows, picks, strict=True) if i is not None]
-    confidence = fit_logistic([f for f, _, _ in chosen], [lab for _, lab, _ in chosen], CONFIDENCE_FEATURES)
-    scores = [confidence.probability(f) for f, _, _ in chosen]
-    threshold = choose_threshold(scores, [a for _, _, a in chosen], answer_rate)
-    found = _measures(rows, picks, chosen, scores, threshold)
-    config = dataclasses.replace(
-        previous, confidence=confidence, threshold=threshold, combine=combine, decides=True,
-        note=note if note is not None else previous.note,
-        measures={**(measures if measures is not None else previous.measures), **found},
-    )  # fmt: skip
-    save_config(config, out)
-    return {**found, "threshold": threshold, "combine": combine.weights}
+    return rows
+
+
+def _cache_file(out: Path, *key: Any) -> Path:
+    """Where the read rows of these weights and these questions are kept (refits then take seconds)."""
+    digest = hashlib.sha256()
+    for name in (WEIGHTS_FILE,):
+        digest.update((out / name).read_bytes())
+    digest.update(json.dumps(dataclasses.asdict(load_config(out).settings), sort_keys=True).encode())
+    digest.update(repr([str(k) for k in key]).encode())
+    return _ROWS_CACHE / f"rows-{digest.hexdigest()[:16]}.json.gz"
+
+
+def _load_rows(path: Path) -> list[Row] | None:
+    if not path.exists():
+        return None
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [Row(r["features"], r["labels"], r["answerable"], r["population"]) for r in json.load(handle)]
+
+
+def _save_rows(path: Path, rows: Sequence[Row]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with gzip.open(partial, "wt", encoding="utf-8") as handle:
+        json.dump([dataclasses.asdict(r) for r in rows], handle)
+    partial.replace(path)
+
+
+def population_weights(populations: Sequence[str], answerable: Sequence[bool]) -> list[float]:
+    """Each calibration row's weight in the confidence's fit (see ``POPULATION_WEIGHTS``)."""
+    return [POPULATION_WEIGHTS.get(p, 1.0) if not (p == "squad2" and not a) else UNANSWERABLE_WEIGHT
+            for p, a in zip(populations, answerable, strict=True)]  # fmt: skip
 
 
 def _corpus(name: str) -> Path:
@@ -133,19 +196,19 @@ def _rows(
     open_rule: bool = False,
 ) -> list[Row]:
     answerer = Answerer(live, AnswerSettings(threshold=0.0), load_models(), reader)
-    tick = progress(label)(len(questions), 0) if progress else None
+    tick = progress(f"calibration ({label})")(len(questions), 0) if progress else None
     results = run_questions(answerer, questions, foreign=foreign, progress=tick, gold_forced=False).results
-    return [_row(q, r, foreign, open_rule) for q, r in zip(questions, results, strict=True)]
+    return [_row(q, r, foreign, open_rule, label) for q, r in zip(questions, results, strict=True)]
 
 
-def _row(question: GoldQuestion, result: Result, foreign: bool, open_rule: bool) -> Row:
+def _row(question: GoldQuestion, result: Result, foreign: bool, open_rule: bool, population: str) -> Row:
     read = [s for s in result.ranked if "r_score" in s.features]
     answerable = not foreign and not question.impossible
     if open_rule:  # news: the answer is often in several articles
         labels = [answerable and contains_answer(s.text, question.answer_texts) for s in read]
     else:
         labels = [answerable and _holds(question, s.hit.passage.article_id, s.start, s.end) for s in read]
-    return Row([dict(s.features) for s in read], labels, answerable)
+    return Row([dict(s.features) for s in read], labels, answerable, population)
 
 
 def _pick(row: Row, combine: Linear) -> int | None:
@@ -159,15 +222,15 @@ def _pick(row: Row, combine: Linear) -> int | None:
 def _measures(
     rows: Sequence[Row],
     picks: Sequence[int | None],
-    chosen: Sequence[tuple[Features, bool, bool]],
+    chosen: Sequence[tuple[Row, int]],
     scores: Sequence[float],
     threshold: float,
 ) -> dict[str, float | None]:
     usable = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None and any(r.labels)]
     alone = [r.labels[max(range(len(r.labels)), key=lambda j: r.features[j]["r_score"])] for r, _ in usable]
-    right = [lab for _, lab, _ in chosen]
+    right = [r.labels[i] for r, i in chosen]
     answered = [s >= threshold for s in scores]
-    answerable = [a for _, _, a in chosen]
+    answerable = [r.answerable for r, _ in chosen]
     return {
         "calibration_questions": float(len(rows)),
         "combination_right_when_read": sum(r.labels[i] for r, i in usable) / max(1, len(usable)),

@@ -7,9 +7,10 @@ that the HNSW graph holds distinct points. The vectors come from the bench's emb
 nothing is encoded here except the questions.
 
 Measured: the time to fill the server; its memory and disk; the store's query latency (dense
-top-30, as an answer asks it); and for app processes started at once on empty index folders,
-each one's start-up (building its local replica from the server), replica size, memory, and
-answer latency.
+top-30, as an answer asks it); one app that builds its own replica from the server (start-up,
+replica size, memory, answer latency); then that app's folder served as the catalog
+(``lab.catalog_host``) and app processes started at once on empty folders with ``--catalog-url``
+(start-up, disk, memory, answer latency), and the catalog host's memory.
 """
 
 from __future__ import annotations
@@ -110,13 +111,22 @@ def query_latency(generation: Generation, vectors: list[Any], k: int = 30) -> di
     }
 
 
-def apps(count: int, url: str, prefix: str, workdir: Path, questions: list[str]) -> list[dict[str, Any]]:
-    """``count`` app processes started at once on empty folders; each builds its replica, then answers."""
+def apps(
+    count: int,
+    url: str,
+    prefix: str,
+    workdir: Path,
+    questions: list[str],
+    catalog: str | None = None,
+    name: str = "app",
+) -> list[dict[str, Any]]:
+    """``count`` app processes started at once on empty folders; each builds its replica (or, with
+    ``catalog``, reads that process's), then answers."""
     runs = []
     for number in range(count):
-        folder = workdir / f"app-{number}"
+        folder = workdir / f"{name}-{number}"
         subprocess.run(["rm", "-rf", str(folder)], check=True)
-        command = [sys.executable, "-m", "lab.bench_serve", str(folder), url, prefix]
+        command = [sys.executable, "-m", "lab.bench_serve", str(folder), url, prefix, *([catalog] if catalog else [])]
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         runs.append(process)
     chosen = json.dumps(random.Random(3).sample(questions, 60))
@@ -184,11 +194,47 @@ def run(
         questions, vectors = question_vectors(squad_file, 200)
         result.update(query_latency(generation, vectors))
         echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))
-        for count in app_counts:
-            runs = apps(count, url, "scale", workdir, questions)
-            result[f"apps_{count}"] = runs
-            echo(f"  {count} app(s): " + json.dumps(runs))
+        # One app the old way (its own replica, built from the server): the figure the catalog replaces.
+        # Its folder then serves as the catalog, as the writer's replica would.
+        replica_app = apps(1, url, "scale", workdir, questions, name="replica-app")[0]
+        result["replica_app"] = replica_app
+        echo("  an app with its own replica: " + json.dumps(replica_app))
+        catalog_port = free_port()
+        host = subprocess.Popen(
+            [sys.executable, "-m", "lab.catalog_host", str(workdir / "replica-app-0"), url, "scale", str(catalog_port)]
+        )
+        try:
+            catalog = f"http://127.0.0.1:{catalog_port}"
+            _wait_healthy(catalog, host)
+            for count in app_counts:
+                runs = apps(count, url, "scale", workdir, questions, catalog=catalog)
+                result[f"apps_{count}"] = runs
+                echo(f"  {count} app(s) on the catalog: " + json.dumps(runs))
+                result[f"catalog_host_after_apps_{count}"] = _memory(host.pid)
+        finally:
+            stop_process(host)
         result.update({f"after_apps_{k}": v for k, v in process_memory(server.pid).items()})
         return result
     finally:
         stop_process(server)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[Any], seconds: float = 120.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the catalog host exited early")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the catalog host at {url} did not start")
+
+
+def _memory(pid: int) -> dict[str, float]:
+    found = process_memory(pid)
+    return {"rss_mb": found["server_rss_mb"], "peak_rss_mb": found["server_peak_rss_mb"]}

@@ -92,28 +92,37 @@ def fit_ranker(groups: Sequence[Group], names: Sequence[str], l2: float = 1.0, s
 
 
 def fit_logistic(
-    rows: Sequence[Features], labels: Sequence[bool], names: Sequence[str], l2: float = 1.0, steps: int = 50
+    rows: Sequence[Features],
+    labels: Sequence[bool],
+    names: Sequence[str],
+    l2: float = 1.0,
+    steps: int = 50,
+    weights: Sequence[float] | None = None,
 ) -> Linear:
-    """A logistic regression (with intercept) of ``labels`` on ``rows``."""
+    """A logistic regression (with intercept) of ``labels`` on ``rows``; ``weights``: each row's
+    weight in the loss (how much of the population it stands for), 1 each by default."""
     matrix = _matrix(rows, names)
     means, scales = _standardise(matrix)
     x = np.hstack([(matrix - means) / scales, np.ones((len(rows), 1))])
     y = np.array(labels, dtype=np.float64)
+    w = np.ones(len(rows)) if weights is None else np.array(weights, dtype=np.float64)
+    if w.shape != y.shape or (w < 0).any():
+        raise ValueError("one non-negative weight per row is needed")
     penalty = l2 * np.eye(x.shape[1])
     penalty[-1, -1] = 0.0  # the intercept is not shrunk
 
-    def loss(weights: Matrix) -> float:
-        scores = x @ weights
-        return float(np.sum(np.logaddexp(0.0, scores) - y * scores) + 0.5 * weights @ penalty @ weights)
+    def loss(theta: Matrix) -> float:
+        scores = x @ theta
+        return float(np.sum(w * (np.logaddexp(0.0, scores) - y * scores)) + 0.5 * theta @ penalty @ theta)
 
-    def derivatives(weights: Matrix) -> tuple[Matrix, Matrix]:
-        p = 1.0 / (1.0 + np.exp(-(x @ weights)))
-        gradient = x.T @ (p - y) + penalty @ weights
-        hessian = x.T @ ((p * (1 - p))[:, None] * x) + penalty + 1e-9 * np.eye(x.shape[1])
+    def derivatives(theta: Matrix) -> tuple[Matrix, Matrix]:
+        p = 1.0 / (1.0 + np.exp(-(x @ theta)))
+        gradient = x.T @ (w * (p - y)) + penalty @ theta
+        hessian = x.T @ ((w * p * (1 - p))[:, None] * x) + penalty + 1e-9 * np.eye(x.shape[1])
         return gradient, hessian
 
-    weights = _newton(np.zeros(x.shape[1]), loss, derivatives, steps)
-    return _linear(names, weights[:-1], float(weights[-1]), means, scales)
+    theta = _newton(np.zeros(x.shape[1]), loss, derivatives, steps)
+    return _linear(names, theta[:-1], float(theta[-1]), means, scales)
 
 
 def _newton(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from typing import Annotated, Any, Literal
 
@@ -11,10 +12,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from index.errors import EmptyIndexError, StoreUnavailableError, UnknownArticleError, VerbatimIndexError
+from index.errors import (
+    EmptyIndexError,
+    ReadOnlyIndexError,
+    StoreUnavailableError,
+    UnknownArticleError,
+    VerbatimIndexError,
+)
+from index.remote_catalog import CatalogSessionError
 from index.uploads import UploadError
 from index.webcorpus import UnknownFeedError
 from qa.query import QuestionError, Turn
@@ -86,7 +94,28 @@ class FeedRequest(BaseModel):
         return urls
 
 
-_BODIES: dict[str, type[BaseModel]] = {"/api/ask": AskRequest, "/api/feeds": FeedRequest}
+class CatalogCall(BaseModel):
+    """``POST /api/catalog/call``: one read of this app's replica, for an app started with --catalog-url."""
+
+    model_config = {"extra": "forbid"}
+
+    session: str | None = Field(default=None, max_length=64, description="The answer's snapshot session (none: new).")
+    method: str = Field(max_length=64, description="The snapshot call (keyword_search, passages, vectors, ...).")
+    args: dict[str, Any] = Field(default_factory=dict, description="Its arguments, by name.")
+
+
+class CatalogClose(BaseModel):
+    """``POST /api/catalog/close``: end a snapshot session."""
+
+    model_config = {"extra": "forbid"}
+
+    session: str = Field(max_length=64)
+
+
+_BODIES: dict[str, type[BaseModel]] = {
+    "/api/ask": AskRequest, "/api/feeds": FeedRequest, "/api/catalog/call": CatalogCall,
+    "/api/catalog/close": CatalogClose,
+}  # fmt: skip
 
 _ERRORS: tuple[tuple[type[Exception], int], ...] = (
     (QuestionError, 400),
@@ -95,6 +124,8 @@ _ERRORS: tuple[tuple[type[Exception], int], ...] = (
     (UnknownArticleError, 404),
     (UnknownFeedError, 404),
     (EmptyIndexError, 409),
+    (ReadOnlyIndexError, 409),
+    (CatalogSessionError, 409),
     (BusyError, 503),
     (StoreUnavailableError, 503),
     (VerbatimIndexError, 500),
@@ -221,6 +252,25 @@ def router(service: Service) -> APIRouter:
     )  # fmt: skip
     async def poll() -> dict[str, Any]:
         return await run_in_threadpool(service.poll)
+
+    @api.post("/api/catalog/call", tags=["catalog"], summary="Read this app's keyword index (for --catalog-url)")
+    async def catalog_call(request: CatalogCall) -> Response:
+        try:
+            session, result = await run_in_threadpool(
+                service.catalog.call, request.session, request.method, request.args
+            )
+        except TypeError as exc:  # arguments the call does not take
+            raise CatalogSessionError(f"{request.method}: {exc}") from exc
+        return Response(json.dumps({"session": session, "result": result}), media_type="application/json")
+
+    @api.post("/api/catalog/close", tags=["catalog"], summary="End a snapshot session of the keyword index")
+    async def catalog_close(request: CatalogClose) -> dict[str, bool]:
+        await run_in_threadpool(service.catalog.close, request.session)
+        return {"closed": True}
+
+    @api.post("/api/catalog/stats", tags=["catalog"], summary="Articles and passages in this app's keyword index")
+    async def catalog_stats() -> dict[str, int]:
+        return await run_in_threadpool(service.catalog.stats)
 
     @api.get("/healthz", tags=["health"], summary="Liveness")
     async def healthz() -> dict[str, str]:

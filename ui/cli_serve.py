@@ -176,11 +176,16 @@ def serve_command(
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     live.writer_lock.describe({"url": url, "purpose": "serve", "corpus": str(corpus.resolve())})
     try:
-        click.echo(f"Bringing the index of {corpus} up to date ...")
-        report = Reindexer(live).run([corpus])
-        counts = ", ".join(f"{len(getattr(report, k))} {k}" for k in ("added", "updated", "unchanged", "removed"))
-        click.echo(f"  {counts} ({report.seconds:.1f} s)")
-        echo_problems(report.problems)
+        if live.remote is not None:
+            click.echo(f"Reading the keyword index of {live.remote.url} (this app does not write the index)")
+            watch = False
+            poll_minutes = 0.0
+        else:
+            click.echo(f"Bringing the index of {corpus} up to date ...")
+            report = Reindexer(live).run([corpus])
+            counts = ", ".join(f"{len(getattr(report, k))} {k}" for k in ("added", "updated", "unchanged", "removed"))
+            click.echo(f"  {counts} ({report.seconds:.1f} s)")
+            echo_problems(report.problems)
         service = Service(
             live,
             corpus,

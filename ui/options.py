@@ -36,6 +36,11 @@ def store_options(command: F) -> F:
             help="Use a Chroma server (http://HOST:PORT) instead of the embedded store.",
         ),
         click.option(
+            "--catalog-url", envvar="VERBATIM_CATALOG_URL", show_envvar=True, default=None,
+            help="With --chroma-url: read the keyword index of the `verbatim serve` at this address "
+            "(http://HOST:PORT) instead of keeping a replica here; this app then does not write the index.",
+        ),
+        click.option(
             "--collection", envvar="VERBATIM_COLLECTION", show_envvar=True, default="verbatim",
             show_default=True, help="Prefix of the Chroma collections, so indexes can share a server.",
         ),
@@ -55,6 +60,7 @@ def make_config(params: dict[str, Any]) -> IndexConfig:
     return IndexConfig(
         index_dir=params["index_dir"],
         chroma_url=params.get("chroma_url") or None,
+        catalog_url=params.get("catalog_url") or None,
         collection=params.get("collection") or "verbatim",
         model=params.get("model") or None,
         chunk_words=params.get("chunk_words"),

@@ -23,6 +23,7 @@ from index.generation import ArticleRecord
 from index.keyword import content_words
 from index.live import LiveIndex
 from index.reindex import Reindexer
+from index.remote_catalog import CatalogSessions
 from index.uploads import Saved, UploadError, delete_article_file, save_upload
 from index.webcorpus import FetchReport, WebCorpus
 from qa.answering import Answer, Answerer, AnswerSettings
@@ -118,6 +119,12 @@ class Service:
         self._examples: tuple[int, list[str]] | None = None
         self.web = WebCorpus(self.corpus, Fetcher(fetch_settings))
         self._web_lock = threading.Lock()  # one add, poll or removal at a time; each ends in a reindex
+        self.catalog = CatalogSessions(self._replica, lambda: live.catalog.stats())  # for apps with --catalog-url
+
+    def _replica(self) -> Path:
+        """The replica a new catalog session reads: the active generation's, after catching up."""
+        self.live.refresh()
+        return self.live.catalog.path
 
     # --- answering -------------------------------------------------------------------------
 

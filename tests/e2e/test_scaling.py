@@ -61,10 +61,31 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         stop_process(running.chroma)
 
 
-def test_a_reindex_by_one_app_is_answered_by_the_other(cluster: Cluster) -> None:
+def test_a_reindex_by_one_app_is_answered_by_the_others_one_reading_the_writers_catalog(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    first = cluster.first
+    # a third app keeps no replica: it reads the first app's keyword index over HTTP (--catalog-url)
+    third = start_server(
+        tmp_path, "--chroma-url", cluster.url, "--catalog-url", first.url, index_dir=tmp_path / "index-c"
+    )
+    try:
+        _the_others_answer_a_reindex(cluster, third)
+    finally:
+        stop_server(third)
+
+
+def _the_others_answer_a_reindex(cluster: Cluster, third: Server) -> None:
     first, second = cluster.first, cluster.second
-    for server in (first, second):
-        assert "Mahmoud Abbas" in ask(server, "Who did Blinken meet in Ramallah?").json()["citations"][0]["excerpt"]
+    answers = [ask(server, "Who did Blinken meet in Ramallah?").json() for server in (first, second, third)]
+    for answer in answers:
+        assert "Mahmoud Abbas" in answer["citations"][0]["excerpt"]
+    assert answers[2]["citations"] == answers[0]["citations"]  # the same excerpts at the same offsets
+    assert not list(third.index_dir.glob("catalog-*"))  # no replica of its own
+    refused = httpx.post(f"{third.url}/api/reindex", headers=third.admin(), timeout=60)
+    assert refused.status_code == 409 and first.url in refused.json()["detail"]
+    bad = httpx.post(f"{first.url}/api/catalog/call", json={"method": "drop", "args": {}}, timeout=10)
+    assert bad.status_code == 409 and "keyword_search" in bad.json()["detail"]
     path = first.corpus / "001_b0c10fa15994f385.txt"
     path.write_text(
         path.read_text(encoding="utf-8").replace("traveled to Turkey", "flew on to Turkey"), encoding="utf-8"
@@ -79,6 +100,13 @@ def test_a_reindex_by_one_app_is_answered_by_the_other(cluster: Cluster) -> None
     assert wait_for(second_sees_it)
     status = httpx.get(f"{second.url}/api/status").json()
     assert status["articles"] == 2 and status["index"] == cluster.url
+    answer = ask(third, "Where did Blinken fly on to after meeting Abbas?").json()
+    assert any("flew on to Turkey" in c["excerpt"] for c in answer["citations"])  # no wait: the writer's own replica
+    article = httpx.get(f"{third.url}/api/articles/001_b0c10fa15994f385.txt", timeout=30).json()
+    for citation in answer["citations"]:
+        if citation["article_id"] == "001_b0c10fa15994f385.txt":
+            assert article["text"][citation["start"] : citation["end"]] == citation["excerpt"]
+    assert httpx.get(f"{third.url}/api/status").json()["articles"] == 2
 
 
 def test_an_unreachable_chroma_server_is_named_and_the_app_recovers(cluster: Cluster) -> None:
