@@ -276,4 +276,6 @@ class LiveIndex:
             self._catalog.close()
         for _, catalog in self._retired:
             catalog.close()
+        if self.remote is not None:
+            self.remote.close()
         self.local.close()

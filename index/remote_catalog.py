@@ -254,6 +254,8 @@ class RemoteCatalog:
         self._parts = parts
         self._timeout = timeout
         self._local = threading.local()
+        self._opened: list[http.client.HTTPConnection] = []  # every thread's, to close them all
+        self._lock = threading.Lock()
 
     @contextmanager
     def snapshot(self) -> Iterator[RemoteSnapshot]:
@@ -283,6 +285,8 @@ class RemoteCatalog:
             except (OSError, http.client.HTTPException) as exc:
                 connection.close()
                 self._local.connection = None
+                with self._lock, suppress(ValueError):
+                    self._opened.remove(connection)
                 if attempt:
                     raise StoreUnavailableError(
                         f"the catalog at {self.url} cannot be reached ({exc}); start that `verbatim serve` "
@@ -306,7 +310,16 @@ class RemoteCatalog:
             kind = http.client.HTTPSConnection if self._parts.scheme == "https" else http.client.HTTPConnection
             connection = kind(self._parts.hostname or "", self._parts.port, timeout=self._timeout)
             self._local.connection = connection
+            with self._lock:
+                self._opened.append(connection)
         return connection
+
+    def close(self) -> None:
+        """Close every thread's connection (a later call opens a new one)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
 
 
 class RemoteSnapshot(Snapshot):

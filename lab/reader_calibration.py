@@ -46,8 +46,6 @@ from qa.squad import GoldQuestion, load_squad, sample, sample_articles
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
 _OFF_TOPIC = 600
-POPULATION_WEIGHTS: dict[str, float] = {}
-UNANSWERABLE_WEIGHT = 1.0
 _ROWS_CACHE = Path(".verbatim-train") / "calibration-rows"
 
 
@@ -98,8 +96,7 @@ def calibrate_reader(
     chosen = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None]
     features = [r.features[i] for r, i in chosen]
     labels = [r.labels[i] for r, i in chosen]
-    weights = population_weights([r.population for r, _ in chosen], [r.answerable for r, _ in chosen])
-    confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES, weights=weights)
+    confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES)
     scores = [confidence.probability(f) for f in features]
     threshold = choose_threshold(scores, [r.answerable for r, _ in chosen], answer_rate)
     found = _measures(rows, picks, chosen, scores, threshold)
@@ -174,12 +171,6 @@ def _save_rows(path: Path, rows: Sequence[Row]) -> None:
     with gzip.open(partial, "wt", encoding="utf-8") as handle:
         json.dump([dataclasses.asdict(r) for r in rows], handle)
     partial.replace(path)
-
-
-def population_weights(populations: Sequence[str], answerable: Sequence[bool]) -> list[float]:
-    """Each calibration row's weight in the confidence's fit (see ``POPULATION_WEIGHTS``)."""
-    return [POPULATION_WEIGHTS.get(p, 1.0) if not (p == "squad2" and not a) else UNANSWERABLE_WEIGHT
-            for p, a in zip(populations, answerable, strict=True)]  # fmt: skip
 
 
 def _corpus(name: str) -> Path:

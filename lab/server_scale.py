@@ -9,7 +9,7 @@ nothing is encoded here except the questions.
 Measured: the time to fill the server; its memory and disk; the store's query latency (dense
 top-30, as an answer asks it); one app that builds its own replica from the server (start-up,
 replica size, memory, answer latency); then that app's folder served as the catalog
-(``lab.catalog_host``) and app processes started at once on empty folders with ``--catalog-url``
+(``ui.catalog_host``) and app processes started at once on empty folders with ``--catalog-url``
 (start-up, disk, memory, answer latency), and the catalog host's memory.
 """
 
@@ -201,7 +201,7 @@ def run(
         echo("  an app with its own replica: " + json.dumps(replica_app))
         catalog_port = free_port()
         host = subprocess.Popen(
-            [sys.executable, "-m", "lab.catalog_host", str(workdir / "replica-app-0"), url, "scale", str(catalog_port)]
+            [sys.executable, "-m", "ui.catalog_host", str(workdir / "replica-app-0"), url, "scale", str(catalog_port)]
         )
         try:
             catalog = f"http://127.0.0.1:{catalog_port}"

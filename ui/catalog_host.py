@@ -1,6 +1,6 @@
 """The catalog side of ``verbatim bench server``: one process serving its replica's ``/api/catalog``.
 
-Run as ``python -m lab.catalog_host INDEX_DIR CHROMA_URL COLLECTION PORT``. It is the JSON API of
+Run as ``python -m ui.catalog_host INDEX_DIR CHROMA_URL COLLECTION PORT``. It is the JSON API of
 ``verbatim serve`` (the same routes, the same service) without the chat and without indexing a
 corpus folder at start: the bench fills the store directly, so there is no corpus to bring up to
 date, and ``verbatim serve`` on an empty folder would remove every article.
