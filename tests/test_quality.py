@@ -33,7 +33,7 @@ def test_retrieval_and_citation_quality_hold_their_floors(slice_eval: tuple[dict
     summary, _, _ = slice_eval
     assert summary["questions"] == 300
     # measured on this slice (2026-12-02, the reader trained on SQuAD train in two stages; issue 18):
-    # hit@1 0.840, hit@5 0.967, mrr@10 0.897, cited 0.820, short-answer F1 0.681, answered 0.890, AUROC 0.860 (28-feature confidence),
+    # hit@1 0.840, hit@5 0.967, mrr@10 0.897, cited 0.820, short-answer F1 0.681, answered 0.890, AUROC 0.860,
     # reader with the gold sentence forced in 0.837 (first stage: cited 0.810, F1 0.678, answered 0.883, AUROC 0.859)
     floors = {
         "hit@1": 0.82, "hit@5": 0.94, "mrr@10": 0.87, "cited_sentence_accuracy": 0.79, "answered_rate": 0.85,
