@@ -80,9 +80,11 @@ class CachedEmbedder:
         self.encoded += len(missing)
         return [found[k] for k in keys]
 
-    def lookup(self, texts: Sequence[str]) -> list[PassageVectors] | None:
-        """The cached vectors of every text, or None if any is not cached (nothing is encoded)."""
-        keys = [self._key(t) for t in texts]
+    def lookup(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[PassageVectors] | None:
+        """The cached vectors of every text (with its context, as ``embed_passages`` keys them), or
+        None if any is not cached (nothing is encoded)."""
+        heads = list(contexts) if contexts is not None else [""] * len(texts)
+        keys = [self._key(encoder_input(h, t)) for h, t in zip(heads, texts, strict=True)]
         found = self._lookup(keys)
         return [found[k] for k in keys] if all(k in found for k in keys) else None
 

@@ -51,7 +51,7 @@ def synthetic(corpus: Path, cache: CachedEmbedder, passages: int, seed: int = 0)
         for record in records:
             article = make_article(id=f"syn{copy:03d}-{record['id']}", text=record["text"], title=record["title"])
             pieces = chunk(article, settings)
-            cached = cache.lookup([p.text for p in pieces])
+            cached = cache.lookup([p.text for p in pieces], [p.context for p in pieces])
             if cached is None:
                 continue  # a passage the bench never encoded: skip the article
             vectors = [_perturbed(v, rng) if copy else v for v in cached]
@@ -59,6 +59,8 @@ def synthetic(corpus: Path, cache: CachedEmbedder, passages: int, seed: int = 0)
             made += len(pieces)
             if made >= passages:
                 return
+        if not made:
+            raise ValueError(f"none of the passages of {corpus} are in the embedding cache: run `verbatim bench` on it first")
 
 
 def _perturbed(vectors: PassageVectors, rng: np.random.Generator) -> PassageVectors:

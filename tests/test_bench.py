@@ -49,3 +49,17 @@ def test_bench_runs_end_to_end_and_a_rerun_encodes_nothing(tmp_path: Path) -> No
     assert runs[1]["passages_encoded"] == 0 and runs[1]["pipeline_vs_raw"] is None
     assert runs[1]["passages"] == runs[0]["passages"]
     assert runs[1]["serving_peak_rss_mb"] > runs[1]["rss_opened_mb"] > 0
+    # `verbatim bench server` copies this corpus's passages with their cached vectors (keyed, as
+    # the writer embeds them, by text and title): twice the corpus means a first copy and a
+    # perturbed second one.
+    from lab.server_scale import synthetic
+
+    cache = CachedEmbedder(SentenceTransformerEmbedder(), tmp_path / "embeddings.sqlite")
+    made = list(synthetic(next(tmp_path.glob("size-*/corpus/bench.jsonl")), cache, 2 * runs[0]["passages"]))
+    assert sum(len(pieces) for _, pieces, _ in made) >= 2 * runs[0]["passages"]
+    by_id = {article.id: (pieces, vectors) for article, pieces, vectors in made}
+    original, copy = made[0][0].id, "syn001-" + made[0][0].id.removeprefix("syn000-")
+    assert original.startswith("syn000-") and copy in by_id
+    assert [p.text for p in by_id[copy][0]] == [p.text for p in by_id[original][0]]
+    cosine = float(np.dot(by_id[copy][1][0].passage, by_id[original][1][0].passage))
+    assert 0.9 < cosine < 0.999  # the same text, a distinct point in the HNSW graph
