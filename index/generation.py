@@ -21,6 +21,7 @@ from index.filters import Filters, date_number
 from index.vectors import PassageVectors, Vectors, decode_sentences, encode_sentences
 
 _BATCH = 1000
+_PAGE = 10000  # rows per get when reading a whole collection
 _PLACEHOLDER = [1.0]  # manifest records need a vector; they are never searched
 Guard = Callable[[], AbstractContextManager[None]]
 
@@ -136,12 +137,16 @@ class Generation:
 
     def manifest(self) -> dict[str, ManifestEntry]:
         """Every indexed article's id, checksum, file and passage count."""
-        with self._guard():
-            got = self._articles.get(include=["metadatas"])
-        return {
-            i: ManifestEntry(m["checksum"], m.get("path", ""), int(m["n_passages"]))
-            for i, m in zip(got["ids"], got["metadatas"], strict=True)
-        }
+        entries: dict[str, ManifestEntry] = {}
+        offset = 0
+        while True:  # in pages: one unbounded get over many articles overflows SQLite's variable limit
+            with self._guard():
+                got = self._articles.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            for i, m in zip(got["ids"], got["metadatas"], strict=True):
+                entries[i] = ManifestEntry(m["checksum"], m.get("path", ""), int(m["n_passages"]))
+            if len(got["ids"]) < _PAGE:
+                return entries
+            offset += _PAGE
 
     def delete_version_passages(self, article_id: str, version: str) -> None:
         """Delete the passages of one (superseded) version of an article."""
@@ -176,11 +181,11 @@ class Generation:
         offset = 0
         while True:
             with self._guard():
-                got = self._passages.get(include=["metadatas"], limit=10000, offset=offset)
+                got = self._passages.get(include=["metadatas"], limit=_PAGE, offset=offset)
             keys.extend((i, m["article_id"], m["version"]) for i, m in zip(got["ids"], got["metadatas"], strict=True))
-            if len(got["ids"]) < 10000:
+            if len(got["ids"]) < _PAGE:
                 return keys
-            offset += 10000
+            offset += _PAGE
 
     def count(self) -> int:
         """How many passages are stored."""

@@ -60,7 +60,7 @@ def synthetic(corpus: Path, cache: CachedEmbedder, passages: int, seed: int = 0)
             if made >= passages:
                 return
         if not made:
-            raise ValueError(f"none of the passages of {corpus} are in the embedding cache: run `verbatim bench` on it first")
+            raise ValueError(f"none of the passages of {corpus} are in the embedding cache: run `verbatim bench` first")
 
 
 def _perturbed(vectors: PassageVectors, rng: np.random.Generator) -> PassageVectors:
@@ -133,8 +133,10 @@ def apps(
         runs.append(process)
     chosen = json.dumps(random.Random(3).sample(questions, 60))
     results = []
-    for process in runs:
+    for number, process in enumerate(runs):
         out, _ = process.communicate(chosen)
+        if process.returncode or not out.strip():
+            raise RuntimeError(f"{name}-{number} failed (exit {process.returncode}); its error is printed above")
         results.append(json.loads(out.strip().splitlines()[-1]))
     return results
 
@@ -170,11 +172,18 @@ def run(
     corpus: Path,
     cache_file: Path,
     echo: Echo,
+    reuse: bool = False,
 ) -> dict[str, Any]:
-    """Start a server in ``workdir``, fill it, measure it and the apps in front of it, stop it."""
+    """Start a server in ``workdir``, fill it, measure it and the apps in front of it, stop it.
+
+    With ``reuse``, the server data an earlier run filled stays and the fill is skipped.
+    """
     from lab.chroma_server import free_port, start_chroma, stop_process
 
-    subprocess.run(["rm", "-rf", str(workdir / "chroma")], check=True)
+    if not reuse:
+        subprocess.run(["rm", "-rf", str(workdir / "chroma")], check=True)
+    elif not (workdir / "chroma").is_dir():
+        raise ValueError(f"--reuse: there is no filled server in {workdir / 'chroma'}; run once without it")
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     server = start_chroma(workdir / "chroma", port)
@@ -183,16 +192,24 @@ def run(
         model = SentenceTransformerEmbedder()
         cache = CachedEmbedder(model, cache_file)
         store = ChromaStore(url=url, prefix="scale")
-        echo(f"filling {url} with {passages:,} synthetic passages from {corpus}")
-        generation, written, seconds = fill(store, synthetic(corpus, cache, passages), echo, model.name)
-        result: dict[str, Any] = {
-            "passages": written,
-            "synthetic": True,
-            "fill_seconds": round(seconds, 1),
-            "fill_passages_per_s": round(written / seconds, 1),
-            **process_memory(server.pid),
-            "server_disk_mb": folder_mb(workdir / "chroma"),
-        }
+        result: dict[str, Any]
+        if reuse:
+            token = store.state().token
+            if token is None:
+                raise ValueError(f"--reuse: the server in {workdir / 'chroma'} has no active index; run without it")
+            generation = store.generation(token)
+            result = {"passages": generation.count(), "synthetic": True, "reused": True}
+            echo(f"reusing {result['passages']:,} passages in {workdir / 'chroma'}")
+        else:
+            echo(f"filling {url} with {passages:,} synthetic passages from {corpus}")
+            generation, written, seconds = fill(store, synthetic(corpus, cache, passages), echo, model.name)
+            result = {
+                "passages": written,
+                "synthetic": True,
+                "fill_seconds": round(seconds, 1),
+                "fill_passages_per_s": round(written / seconds, 1),
+            }
+        result.update({**process_memory(server.pid), "server_disk_mb": folder_mb(workdir / "chroma")})
         questions, vectors = question_vectors(squad_file, 200)
         result.update(query_latency(generation, vectors))
         echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))

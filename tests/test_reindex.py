@@ -317,3 +317,20 @@ def test_vectors_are_unit_length(embedder: SentenceTransformerEmbedder) -> None:
 def backend(request: pytest.FixtureRequest) -> str | None:
     """Every scenario above runs against embedded Chroma and against a `chroma run` server."""
     return both_backends(request)
+
+
+def test_whole_collection_reads_are_paged(
+    corpus: Path, make_live: LiveFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest and the passage sweep read in pages (one unbounded get of a million-passage
+    server overflowed SQLite's variable limit); small pages still see every row exactly once."""
+    from index import generation as stored
+
+    live = make_live()
+    index(live, corpus)
+    whole_manifest, whole_keys = live.generation.manifest(), sorted(live.generation.passage_keys())
+    monkeypatch.setattr(stored, "_PAGE", 1)
+    assert live.generation.manifest() == whole_manifest
+    monkeypatch.setattr(stored, "_PAGE", 4)  # 6 passages: a full page, then a short one
+    assert sorted(live.generation.passage_keys()) == whole_keys
+    assert len(whole_manifest) == 2 and len(whole_keys) == 6

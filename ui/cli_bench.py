@@ -210,6 +210,11 @@ def load_command(
     help="Where the server's data and the apps' folders go.",
 )
 @click.option(
+    "--reuse",
+    is_flag=True,
+    help="Keep the server data an earlier run filled in --workdir and measure from there (no fill figures).",
+)
+@click.option(
     "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results to this file."
 )
 @friendly_errors
@@ -220,6 +225,7 @@ def server_command(
     corpus: Path,
     cache_file: Path,
     workdir: Path,
+    reuse: bool,
     json_out: Path | None,
 ) -> None:
     """A Chroma server holding synthetic passages (perturbed copies of the bench's), with apps in front."""
@@ -228,7 +234,7 @@ def server_command(
     source = _squad_source(squad_file)
     machine = _machine()
     click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}")
-    result = run(passages, app_counts, workdir.resolve(), source, corpus, cache_file, click.echo)
+    result = run(passages, app_counts, workdir.resolve(), source, corpus, cache_file, click.echo, reuse=reuse)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps({"machine": machine, **result}, indent=2) + "\n")
