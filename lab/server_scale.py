@@ -7,10 +7,13 @@ that the HNSW graph holds distinct points. The vectors come from the bench's emb
 nothing is encoded here except the questions.
 
 Measured: the time to fill the server; its memory and disk; the store's query latency (dense
-top-30, as an answer asks it); one app that builds its own replica from the server (start-up,
-replica size, memory, answer latency); then that app's folder served as the catalog
-(``ui.catalog_host``) and app processes started at once on empty folders with ``--catalog-url``
-(start-up, disk, memory, answer latency), and the catalog host's memory.
+top-30, as an answer asks it); the writer's replica (the keyword index and passage records the
+writer keeps beside the store), written from the same items, and its size; one app that builds
+its own replica from the server, the way before the catalog (for at most ``replica_seconds``:
+at a million passages it takes hours, so its rate is what is measured); then the writer's
+replica served as the catalog (``ui.catalog_host``) and app processes started at once on empty
+folders with ``--catalog-url`` (start-up, disk, memory, answer latency), and the catalog host's
+memory.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from index.article import make_article
+from index.catalog import Catalog
 from index.chunking import ChunkSettings, Passage, chunk
 from index.embedding import SentenceTransformerEmbedder
 from index.generation import ArticleRecord, Generation
@@ -141,6 +145,58 @@ def apps(
     return results
 
 
+def writer_replica(folder: Path, items: Iterator[Item], state: StoreState, echo: Echo) -> dict[str, Any]:
+    """The replica the writer keeps of ``state``'s generation, written from the items the fill wrote."""
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+    folder.mkdir(parents=True)
+    started = time.perf_counter()
+    catalog = Catalog(folder / f"catalog-{state.token}.sqlite")
+    now = time.time()
+    written = 0
+    last = started
+    for article, pieces, vectors in items:
+        catalog.apply(ArticleRecord(article, len(pieces), now), pieces, vectors)
+        written += len(pieces)
+        if time.perf_counter() - last > 60:
+            last = time.perf_counter()
+            echo(f"  writer's replica: {written:,} passages in {last - started:.0f} s")
+    applied = time.perf_counter() - started
+    catalog.regroup()
+    catalog.set_meta("generation", str(state.generation))
+    catalog.close()
+    return {
+        "passages": written,
+        "write_seconds": round(applied, 1),
+        "regroup_seconds": round(time.perf_counter() - started - applied, 1),
+        "replica_mb": folder_mb(folder),
+    }
+
+
+def replica_probe(url: str, prefix: str, workdir: Path, questions: list[str], seconds: float) -> dict[str, Any]:
+    """An app that builds its own replica from the server: its figures if it is done within
+    ``seconds``, else how far it got (the replica's size then), and it is stopped."""
+    folder = workdir / "replica-app-0"
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+    command = [sys.executable, "-m", "lab.bench_serve", str(folder), url, prefix]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdin is not None
+    process.stdin.write(json.dumps(random.Random(3).sample(questions, 60)))
+    process.stdin.close()
+    started = time.perf_counter()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        reached = folder_mb(folder)
+        process.kill()
+        process.wait()
+        return {"finished": False, "stopped_after_s": round(time.perf_counter() - started, 1), "replica_mb": reached}
+    assert process.stdout is not None
+    out = process.stdout.read()
+    if process.returncode or not out.strip():
+        raise RuntimeError(f"replica-app-0 failed (exit {process.returncode}); its error is printed above")
+    return {"finished": True, **json.loads(out.strip().splitlines()[-1])}
+
+
 def process_memory(pid: int) -> dict[str, float]:
     """Current and peak resident memory of a process, MB."""
     fields = {}
@@ -173,6 +229,7 @@ def run(
     cache_file: Path,
     echo: Echo,
     reuse: bool = False,
+    replica_seconds: float = 600.0,
 ) -> dict[str, Any]:
     """Start a server in ``workdir``, fill it, measure it and the apps in front of it, stop it.
 
@@ -213,14 +270,20 @@ def run(
         questions, vectors = question_vectors(squad_file, 200)
         result.update(query_latency(generation, vectors))
         echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))
+        state = store.state()
+        writer = writer_replica(workdir / "writer", synthetic(corpus, cache, passages), state, echo)
+        if writer["passages"] != result["passages"]:
+            raise RuntimeError(
+                f"the writer's replica holds {writer['passages']:,} passages, the store {result['passages']:,}"
+            )
+        result["writer_replica"] = writer
+        echo("  the writer's replica: " + json.dumps(writer))
         # One app the old way (its own replica, built from the server): the figure the catalog replaces.
-        # Its folder then serves as the catalog, as the writer's replica would.
-        replica_app = apps(1, url, "scale", workdir, questions, name="replica-app")[0]
-        result["replica_app"] = replica_app
-        echo("  an app with its own replica: " + json.dumps(replica_app))
+        result["replica_app"] = replica_probe(url, "scale", workdir, questions, replica_seconds)
+        echo("  an app building its own replica: " + json.dumps(result["replica_app"]))
         catalog_port = free_port()
         host = subprocess.Popen(
-            [sys.executable, "-m", "ui.catalog_host", str(workdir / "replica-app-0"), url, "scale", str(catalog_port)]
+            [sys.executable, "-m", "ui.catalog_host", str(workdir / "writer"), url, "scale", str(catalog_port)]
         )
         try:
             catalog = f"http://127.0.0.1:{catalog_port}"

@@ -210,6 +210,13 @@ def load_command(
     help="Where the server's data and the apps' folders go.",
 )
 @click.option(
+    "--replica-minutes",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="How long the app that builds its own replica from the server (the way before the catalog) may run.",
+)
+@click.option(
     "--reuse",
     is_flag=True,
     help="Keep the server data an earlier run filled in --workdir and measure from there (no fill figures).",
@@ -225,6 +232,7 @@ def server_command(
     corpus: Path,
     cache_file: Path,
     workdir: Path,
+    replica_minutes: float,
     reuse: bool,
     json_out: Path | None,
 ) -> None:
@@ -234,7 +242,9 @@ def server_command(
     source = _squad_source(squad_file)
     machine = _machine()
     click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}")
-    result = run(passages, app_counts, workdir.resolve(), source, corpus, cache_file, click.echo, reuse=reuse)
+    result = run(
+        passages, app_counts, workdir.resolve(), source, corpus, cache_file, click.echo, reuse, replica_minutes * 60
+    )
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps({"machine": machine, **result}, indent=2) + "\n")
