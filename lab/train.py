@@ -48,14 +48,13 @@ def training_examples(
     seed: int,
     split_seed: int = 13,
     mix: Mix | None = None,
-    after: int = 0,
-    after_seed: int = 0,
+    after: Sequence[tuple[int, int]] = (),
 ) -> list[Example]:
     """The seeded examples: ``count`` SQuAD train questions of the training articles, and every
     question of the SQuAD 2.0 file's training articles (its unanswerable ones among them).
 
-    With ``after``, the SQuAD train questions are drawn from those an earlier stage's sample of
-    ``after`` questions (seed ``after_seed``) did not pick, so a further stage reads new questions.
+    With ``after`` (the earlier stages' ``(count, seed)``, in order), the SQuAD train questions are
+    drawn from those the earlier stages' samples did not pick, so a further stage reads new questions.
     """
     squad, second = load_squad(file), load_squad(squad2)
     train_ids, _, train2, _ = reader_split(squad, second, split_seed)
@@ -64,18 +63,21 @@ def training_examples(
     for data, ids, limit in ((squad, train_ids, count), (second, train2, None)):
         articles = {a.id: ArticleSentences(a) for a in data.articles if a.id in ids}
         pool = [q for q in data.questions if q.article_id in ids]
-        questions = sample(unseen(pool, after, after_seed) if data is squad else pool, limit, seed)
+        questions = sample(unseen(pool, after) if data is squad else pool, limit, seed)
         examples += build_examples(articles, questions, rng, mix)
     rng.shuffle(examples)
     return [e for e in examples if e.texts]
 
 
-def unseen(pool: Sequence[GoldQuestion], after: int, after_seed: int) -> list[GoldQuestion]:
-    """The questions of ``pool`` that an earlier stage's seeded sample of ``after`` did not pick."""
-    if not after:
-        return list(pool)
-    seen = {q.id for q in sample(pool, after, after_seed)}
-    return [q for q in pool if q.id not in seen]
+def unseen(pool: Sequence[GoldQuestion], stages: Sequence[tuple[int, int]]) -> list[GoldQuestion]:
+    """The questions of ``pool`` that earlier stages did not pick: each stage ``(count, seed)`` drew
+    its seeded sample of ``count`` from what the stages before it had left."""
+    left = list(pool)
+    for count, seed in stages:
+        if count:
+            seen = {q.id for q in sample(left, count, seed)}
+            left = [q for q in left if q.id not in seen]
+    return left
 
 
 def train_reader(
@@ -93,14 +95,13 @@ def train_reader(
     checkpoint: Path | None = None,
     news: Sequence[News] = (),
     init: Path | None = None,
-    after: int = 0,
-    after_seed: int = 0,
+    after: Sequence[tuple[int, int]] = (),
 ) -> dict[str, Any]:
     """Build the examples from the SQuAD files, fine-tune (checkpointed), write the weights to
     ``out``, then fit the reader's combination, confidence and threshold on the calibration articles.
 
     ``init`` starts from a trained reader's folder instead of the base model (a further stage);
-    ``after``/``after_seed`` name the earlier stage's sample, whose questions are then left out."""
+    ``after`` names the earlier stages' samples ``(count, seed)``, whose questions are then left out."""
     import time
 
     import torch
@@ -109,9 +110,7 @@ def train_reader(
     settings = settings or ReaderSettings()
     checkpoint = checkpoint or Path(".verbatim-train") / "reader"
     started = time.perf_counter()
-    built = training_examples(
-        file, squad2, examples, train_settings.seed, split_seed, after=after, after_seed=after_seed
-    )
+    built = training_examples(file, squad2, examples, train_settings.seed, split_seed, after=after)
     log(
         f"{len(built)} training examples ({sum(e.answer is not None for e in built)} with an answer) "
         f"in {time.perf_counter() - started:.0f} s; torch sees {_hardware()}"
@@ -125,7 +124,8 @@ def train_reader(
     model = model.to("cpu")
     out.mkdir(parents=True, exist_ok=True)
     save_weights(model, out / WEIGHTS_FILE)
-    stage = f", from {init} over the questions its {after}-question sample (seed {after_seed}) left" if init else ""
+    earlier = " then ".join(f"{count} (seed {seed})" for count, seed in after)
+    stage = f", from {init} over the questions left by the samples of {earlier}" if init else ""
     note = (
         f"trained {dt.date.today().isoformat()} by `verbatim train reader` on {file.name} and {squad2.name} "
         f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}{stage}) "

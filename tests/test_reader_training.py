@@ -132,9 +132,12 @@ def test_a_further_stage_reads_only_unseen_questions() -> None:
     article = SquadArticle("squad/Arlen", "Arlen", RIVER)
     pool = [_question(article, f"q{i}", f"Question {i}?", "Tomas Veyra") for i in range(40)]
     first = sample(pool, 25, 0)
-    later = unseen(pool, 25, 0)
+    later = unseen(pool, [(25, 0)])
     assert {q.id for q in first}.isdisjoint(q.id for q in later)
-    assert len(first) + len(later) == 40 and unseen(pool, 0, 0) == pool
+    assert len(first) + len(later) == 40 and unseen(pool, []) == pool
+    second = sample(later, 10, 1)  # a second stage drew from what the first left
+    last = unseen(pool, [(25, 0), (10, 1)])
+    assert len(last) == 5 and {q.id for q in last}.isdisjoint({q.id for q in first} | {q.id for q in second})
 
 
 def test_a_further_stage_keeps_the_trained_head(corpus) -> None:  # type: ignore[no-untyped-def]

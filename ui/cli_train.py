@@ -67,10 +67,11 @@ def train_group() -> None:
     help="Start from this trained reader's folder instead of the base model (a further stage).",
 )  # fmt: skip
 @click.option(
-    "--after", type=click.IntRange(0), default=0, show_default=True,
-    help="Leave out the questions an earlier stage's seeded sample of this many picked (with --after-seed).",
+    "--after", type=click.IntRange(0), multiple=True,
+    help="Leave out the questions an earlier stage's seeded sample of this many picked (with --after-seed); "
+    "repeat it, in order, for each earlier stage.",
 )  # fmt: skip
-@click.option("--after-seed", type=int, default=0, show_default=True, help="The earlier stage's --seed.")
+@click.option("--after-seed", type=int, multiple=True, help="The earlier stage's --seed (one per --after).")
 @news_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @friendly_errors
@@ -88,8 +89,8 @@ def reader_command(
     checkpoint: Path,
     resume: bool,
     init: Path | None,
-    after: int,
-    after_seed: int,
+    after: tuple[int, ...],
+    after_seed: tuple[int, ...],
     news: tuple[str, ...],
     json_out: Path | None,
 ) -> None:
@@ -97,11 +98,13 @@ def reader_command(
     from lab.train import train_reader
     from qa.reader_training import TrainSettings
 
+    if len(after) != len(after_seed):
+        raise click.UsageError("give one --after-seed for each --after (the seed of that earlier stage)")
     settings = TrainSettings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
     report = train_reader(
         squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
-        checkpoint=checkpoint, news=parse_news(news), init=init, after=after, after_seed=after_seed,
+        checkpoint=checkpoint, news=parse_news(news), init=init, after=list(zip(after, after_seed, strict=True)),
     )  # fmt: skip
     print_table(report)
     if json_out:
