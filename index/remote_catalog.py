@@ -40,6 +40,7 @@ from index.vectors import PassageVectors, decode_sentences, encode_sentences
 
 SESSION_SECONDS = 30.0  # a snapshot session unused this long is closed (an answer takes well under a second)
 MAX_SESSIONS = 256
+IDLE_CONNECTIONS = 8  # connections kept open between sessions: SQLite's page cache lives in the connection
 ROUTE = "/api/catalog"
 
 
@@ -149,6 +150,7 @@ def _filters_in(d: dict[str, Any] | None) -> Filters | None:
 @dataclasses.dataclass
 class _Session:
     db: sqlite3.Connection
+    path: Path
     snapshot: Snapshot
     used: float
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
@@ -167,6 +169,7 @@ class CatalogSessions:
         self._replica = replica
         self._stats = stats
         self._sessions: dict[str, _Session] = {}
+        self._idle: list[tuple[Path, sqlite3.Connection]] = []  # a new session reuses one: a warm page cache
         self._lock = threading.Lock()
 
     def call(self, session: str | None, method: str, args: dict[str, Any]) -> tuple[str, Any]:
@@ -195,7 +198,7 @@ class CatalogSessions:
             state = self._sessions.pop(session, None)
         if state is not None:
             with state.lock:
-                _end(state)
+                self._end(state)
 
     def stats(self) -> dict[str, int]:
         """Articles and passages in the replica now."""
@@ -206,8 +209,11 @@ class CatalogSessions:
         """End every session (at shutdown)."""
         with self._lock:
             states, self._sessions = list(self._sessions.values()), {}
+            idle, self._idle = self._idle, []
         for state in states:
-            _end(state)
+            _end(state.db)
+        for _, db in idle:
+            db.close()
 
     def _open(self) -> str:
         path = self._replica()
@@ -216,14 +222,37 @@ class CatalogSessions:
                 raise CatalogSessionError(f"{MAX_SESSIONS} snapshot sessions are open; try again in a moment")
         if not path.exists():
             raise CatalogSessionError(f"this process has no replica at {path.name} yet; ask again in a moment")
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        db.execute("PRAGMA query_only=1")
+        db = self._reuse(path)
+        if db is None:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            db.execute("PRAGMA query_only=1")
         db.execute("BEGIN")
         db.execute("SELECT count(*) FROM meta").fetchone()  # the read transaction starts here
         session = secrets.token_hex(8)
         with self._lock:
-            self._sessions[session] = _Session(db, Snapshot(db), time.monotonic())
+            self._sessions[session] = _Session(db, path, Snapshot(db), time.monotonic())
         return session
+
+    def _reuse(self, path: Path) -> sqlite3.Connection | None:
+        """An idle connection to ``path``; those to an older replica (the generation moved) are closed."""
+        with self._lock:
+            stale = [db for held, db in self._idle if held != path]
+            fresh = [db for held, db in self._idle if held == path]
+            found = fresh.pop() if fresh else None
+            self._idle = [(path, db) for db in fresh]
+        for db in stale:
+            db.close()
+        return found
+
+    def _end(self, state: _Session) -> None:
+        """End the session's read transaction; keep its connection for the next session if there is room."""
+        with suppress(sqlite3.Error):
+            state.db.execute("COMMIT")
+            with self._lock:
+                if len(self._idle) < IDLE_CONNECTIONS:
+                    self._idle.append((state.path, state.db))
+                    return
+        state.db.close()
 
     def _expire(self) -> None:
         now = time.monotonic()
@@ -231,13 +260,13 @@ class CatalogSessions:
             old = [k for k, s in self._sessions.items() if now - s.used > SESSION_SECONDS and not s.lock.locked()]
             states = [self._sessions.pop(k) for k in old]
         for state in states:
-            _end(state)
+            self._end(state)
 
 
-def _end(state: _Session) -> None:
+def _end(db: sqlite3.Connection) -> None:
     with suppress(sqlite3.Error):
-        state.db.execute("COMMIT")
-    state.db.close()
+        db.execute("COMMIT")
+    db.close()
 
 
 # ---- the reading side ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,30 @@ def test_an_app_with_a_catalog_url_needs_the_chroma_server_and_does_not_write(tm
             Reindexer(live).run([tmp_path])
     finally:
         live.close()
+
+
+def test_a_session_reuses_an_idle_connection_and_drops_those_of_an_old_replica(
+    seeds_live: LiveIndex, tmp_path: Path
+) -> None:
+    # SQLite's page cache lives in the connection: at a million passages a fresh connection per
+    # answer made every answer read its pages cold
+    current = [seeds_live.catalog.path]
+    sessions = CatalogSessions(lambda: current[0], seeds_live.catalog.stats)
+    try:
+        first, _ = sessions.call(None, "passage_count", {})
+        held = sessions._sessions[first].db
+        sessions.close(first)
+        second, count = sessions.call(None, "passage_count", {})
+        assert sessions._sessions[second].db is held and count > 0
+        sessions.close(second)
+        other = tmp_path / "catalog-other.sqlite"
+        with sqlite3.connect(current[0]) as source, sqlite3.connect(other) as copy:
+            source.backup(copy)
+        current[0] = other  # the generation moved: a connection to the old file is closed, not reused
+        third, _ = sessions.call(None, "passage_count", {})
+        assert sessions._sessions[third].db is not held
+        with pytest.raises(sqlite3.ProgrammingError):
+            held.execute("SELECT 1")
+        sessions.close(third)
+    finally:
+        sessions.close_all()
