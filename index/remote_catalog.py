@@ -211,7 +211,7 @@ class CatalogSessions:
             states, self._sessions = list(self._sessions.values()), {}
             idle, self._idle = self._idle, []
         for state in states:
-            _end(state.db)
+            _close(state.db)
         for _, db in idle:
             db.close()
 
@@ -263,7 +263,7 @@ class CatalogSessions:
             self._end(state)
 
 
-def _end(db: sqlite3.Connection) -> None:
+def _close(db: sqlite3.Connection) -> None:
     with suppress(sqlite3.Error):
         db.execute("COMMIT")
     db.close()

@@ -139,10 +139,15 @@ def apps(
     results = []
     for number, process in enumerate(runs):
         out, _ = process.communicate(chosen)
-        if process.returncode or not out.strip():
-            raise RuntimeError(f"{name}-{number} failed (exit {process.returncode}); its error is printed above")
-        results.append(json.loads(out.strip().splitlines()[-1]))
+        results.append(_report(out, process.returncode, f"{name}-{number}"))
     return results
+
+
+def _report(out: str, returncode: int, label: str) -> dict[str, Any]:
+    """An app process's JSON report (its last line of output), or why there is none."""
+    if returncode or not out.strip():
+        raise RuntimeError(f"{label} failed (exit {returncode}); its error is printed above")
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def writer_replica(folder: Path, items: Iterator[Item], state: StoreState, echo: Echo) -> dict[str, Any]:
@@ -191,10 +196,7 @@ def replica_probe(url: str, prefix: str, workdir: Path, questions: list[str], se
         process.wait()
         return {"finished": False, "stopped_after_s": round(time.perf_counter() - started, 1), "replica_mb": reached}
     assert process.stdout is not None
-    out = process.stdout.read()
-    if process.returncode or not out.strip():
-        raise RuntimeError(f"replica-app-0 failed (exit {process.returncode}); its error is printed above")
-    return {"finished": True, **json.loads(out.strip().splitlines()[-1])}
+    return {"finished": True, **_report(process.stdout.read(), process.returncode, "replica-app-0")}
 
 
 def process_memory(pid: int) -> dict[str, float]:
@@ -281,24 +283,32 @@ def run(
         # One app the old way (its own replica, built from the server): the figure the catalog replaces.
         result["replica_app"] = replica_probe(url, "scale", workdir, questions, replica_seconds)
         echo("  an app building its own replica: " + json.dumps(result["replica_app"]))
-        catalog_port = free_port()
-        host = subprocess.Popen(
-            [sys.executable, "-m", "ui.catalog_host", str(workdir / "writer"), url, "scale", str(catalog_port)]
-        )
-        try:
-            catalog = f"http://127.0.0.1:{catalog_port}"
-            _wait_healthy(catalog, host)
-            for count in app_counts:
-                runs = apps(count, url, "scale", workdir, questions, catalog=catalog)
-                result[f"apps_{count}"] = runs
-                echo(f"  {count} app(s) on the catalog: " + json.dumps(runs))
-                result[f"catalog_host_after_apps_{count}"] = _memory(host.pid)
-        finally:
-            stop_process(host)
+        result.update(catalog_apps(url, workdir, questions, app_counts, echo))
         result.update({f"after_apps_{k}": v for k, v in process_memory(server.pid).items()})
         return result
     finally:
         stop_process(server)
+
+
+def catalog_apps(url: str, workdir: Path, questions: list[str], app_counts: list[int], echo: Echo) -> dict[str, Any]:
+    """The writer's replica (``workdir/writer``) served as the catalog, and ``app_counts`` app
+    processes started at once on it with ``--catalog-url``; with the catalog host's memory after each."""
+    from lab.chroma_server import free_port, stop_process
+
+    port = free_port()
+    host = subprocess.Popen([sys.executable, "-m", "ui.catalog_host", str(workdir / "writer"), url, "scale", str(port)])
+    result: dict[str, Any] = {}
+    try:
+        catalog = f"http://127.0.0.1:{port}"
+        _wait_healthy(catalog, host)
+        for count in app_counts:
+            runs = apps(count, url, "scale", workdir, questions, catalog=catalog)
+            result[f"apps_{count}"] = runs
+            echo(f"  {count} app(s) on the catalog: " + json.dumps(runs))
+            result[f"catalog_host_after_apps_{count}"] = _memory(host.pid)
+    finally:
+        stop_process(host)
+    return result
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[Any], seconds: float = 120.0) -> None:
