@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from index.chunking import Passage, passage_context
 from index.duplicates import DuplicateSettings, Fingerprint, fingerprint, groups, members
 from index.filters import Filters, date_number
 from index.generation import ArticleRecord, ManifestEntry
-from index.keyword import FTS_TOKENIZER, fts_all, fts_query
+from index.keyword import FTS_TOKENIZER, fts_all, fts_query, fts_terms, search_forms, term_counts
 from index.vectors import PassageVectors, decode_sentences, encode_sentences, from_blob, to_blob
 
 _SCHEMA = f"""
@@ -247,11 +248,21 @@ class Snapshot:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        self._held: dict[str, int] = {}  # FTS5 term -> passages holding it, as read in this snapshot
 
-    def keyword_search(self, words: list[str], k: int, filters: Filters | None = None) -> list[KeywordHit]:
-        """The ``k`` best passages by BM25 for any of ``words`` (unstemmed), filtered in the query."""
+    def keyword_search(
+        self, words: list[str], k: int, filters: Filters | None = None, common: int | None = None
+    ) -> list[KeywordHit]:
+        """The ``k`` best passages by BM25 for any of ``words`` (unstemmed), filtered in the query.
+
+        With ``common``, words held by more than that many passages are not searched for, unless
+        that leaves none: FTS5 walks every passage holding a searched word, and a word held by
+        that many adds little to the best passages' scores. The hits' scores are still their BM25
+        for every word.
+        """
         if not words:
             return []
+        searched = self._uncommon(words, common) if common is not None else words
         where, params = _filter_sql(filters)
         columns = "p.id, p.article_id, p.version, p.position, p.start_char, p.end_char, f.text, f.context"
         if where:  # the filter needs each match's article before the top k
@@ -267,8 +278,20 @@ class Snapshot:
                 " JOIN passages_fts AS f ON f.rowid = m.rowid JOIN passages AS p ON p.rowid = m.rowid"
                 " JOIN articles AS a ON a.id = p.article_id ORDER BY m.score, m.rowid"
             )
-        rows = self._db.execute(sql, (fts_query(words), *params, k)).fetchall()
-        return [KeywordHit(_passage(row), -float(row[8])) for row in rows]
+        rows = self._db.execute(sql, (fts_query(searched), *params, k)).fetchall()
+        hits = [KeywordHit(_passage(row), -float(row[8])) for row in rows]
+        if len(searched) == len(words):
+            return hits
+        scores = self.keyword_scores(words, [h.passage.id for h in hits])
+        return [KeywordHit(h.passage, scores.get(h.passage.id, h.score)) for h in hits]
+
+    def _uncommon(self, words: list[str], common: int) -> list[str]:
+        """``words`` less those held by more than ``common`` passages (the rarest kept if none is left)."""
+        terms = {w: fts_terms(w) for w in words}
+        held = self._term_frequencies([t for found in terms.values() for t in found])
+        share = {w: max((held.get(t, 0) for t in found), default=0) for w, found in terms.items()}
+        kept = [w for w in words if share[w] <= common]
+        return kept or [min(words, key=lambda w: share[w])]
 
     def text_matches(self, words: list[str], limit: int = 200) -> list[TextMatch]:
         """Articles whose passages hold every one of ``words`` (unstemmed), best BM25 first, one each."""
@@ -287,10 +310,56 @@ class Snapshot:
         return list(found.values())
 
     def keyword_scores(self, words: list[str], passage_ids: Sequence[str]) -> dict[str, float]:
-        """BM25 of the given passages for ``words`` (absent: no word matches)."""
+        """BM25 of the given passages for ``words`` (absent: no word matches), as FTS5's bm25() scores them.
+
+        Computed from the passages' own terms and the index's totals rather than by a MATCH: bm25()
+        first walks every passage holding each word, which at a million passages costs hundreds of
+        milliseconds for the few dozen passages asked about.
+        """
         ids = list(set(passage_ids))
         if not words or not ids:
             return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT p.id, f.text, f.context, d.sz FROM passages AS p JOIN passages_fts AS f ON f.rowid = p.rowid"
+            f" JOIN passages_fts_docsize AS d ON d.id = p.rowid WHERE p.id IN ({marks})",
+            ids,
+        ).fetchall()
+        score = self._bm25(words)
+        if score is None:  # a word FTS5 splits in two: its phrase is not one term, so FTS5 scores it
+            return self._fts_scores(words, ids)
+        phrases, weigh = score
+        counts = term_counts([f"{text}\n{context}" for _, text, context, _ in rows], phrases)
+        found: dict[str, float] = {}
+        for (passage_id, _, _, size), held in zip(rows, counts, strict=True):
+            if held:
+                found[str(passage_id)] = weigh(held, sum(_varints(size)))
+        return found
+
+    def _bm25(self, words: list[str]) -> tuple[list[str], Callable[[dict[str, int], int], float]] | None:
+        """FTS5's bm25() for ``fts_query(words)`` (k1 1.2, b 0.75, every column weighted 1), positive:
+        the query's phrases (one FTS5 term each) and the score of a passage from how often each
+        occurs in it and its length in tokens. None when a word is not one FTS5 term."""
+        forms = [fts_terms(form) for form in search_forms(words)]
+        if any(len(terms) != 1 for terms in forms):
+            return None
+        phrases = [terms[0] for terms in forms]
+        totals = self._db.execute("SELECT block FROM passages_fts_data WHERE id = 1").fetchone()
+        rows, *column_tokens = _varints(totals[0]) if totals else (0,)
+        average = sum(column_tokens) / rows if rows else 1.0
+        held = self._term_frequencies(phrases)
+        idf = [max(math.log((rows - held.get(t, 0) + 0.5) / (held.get(t, 0) + 0.5)), 1e-6) for t in phrases]
+
+        def weigh(counts: dict[str, int], length: int) -> float:
+            norm = _K1 * (1 - _B + _B * length / average)
+            return sum(
+                w * counts[t] * (_K1 + 1) / (counts[t] + norm) for t, w in zip(phrases, idf, strict=True) if t in counts
+            )
+
+        return phrases, weigh
+
+    def _fts_scores(self, words: list[str], ids: list[str]) -> dict[str, float]:
+        """FTS5's own bm25() of the passages ``ids`` (it walks every passage holding a word)."""
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
             "SELECT p.id, bm25(passages_fts) FROM passages_fts AS f JOIN passages AS p ON p.rowid = f.rowid"
@@ -328,12 +397,17 @@ class Snapshot:
 
     def document_frequencies(self, stems: Sequence[str]) -> dict[str, int]:
         """In how many passages each stem occurs (FTS5's own vocabulary)."""
-        unique = list(set(stems))
-        if not unique:
-            return {}
-        marks = ",".join("?" * len(unique))
-        rows = self._db.execute(f"SELECT term, doc FROM passages_vocab WHERE term IN ({marks})", unique).fetchall()
-        return {str(term): int(doc) for term, doc in rows}
+        return self._term_frequencies(stems)
+
+    def _term_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """In how many passages each FTS5 term occurs (absent: none), each read once per snapshot
+        (at a million passages a common term's count takes milliseconds, and an answer asks thrice)."""
+        unread = [t for t in set(terms) if t not in self._held]
+        if unread:
+            marks = ",".join("?" * len(unread))
+            rows = self._db.execute(f"SELECT term, doc FROM passages_vocab WHERE term IN ({marks})", unread)
+            self._held.update({t: 0 for t in unread} | {str(term): int(doc) for term, doc in rows})
+        return {t: self._held[t] for t in set(terms) if self._held[t]}
 
     def article_dates(self, article_ids: Sequence[str]) -> dict[str, dt.date | None]:
         """The publication date of each article (None: undated)."""
@@ -464,3 +538,23 @@ def _text_match(article_id: str, marked: str) -> TextMatch:
         text += part
         at += len(part)
     return TextMatch(article_id, text, tuple(marks))
+
+
+_K1, _B = 1.2, 0.75  # FTS5's bm25() constants
+
+
+def _varints(blob: bytes) -> list[int]:
+    """The SQLite varints of an FTS5 record (its totals, or a passage's column sizes)."""
+    values: list[int] = []
+    value = used = 0
+    for byte in blob:
+        used += 1
+        if used == 9:  # the ninth byte holds eight bits
+            values.append(value << 8 | byte)
+            value = used = 0
+        elif byte & 0x80:
+            value = value << 7 | byte & 0x7F
+        else:
+            values.append(value << 7 | byte)
+            value = used = 0
+    return values

@@ -8,7 +8,10 @@ FTS5 vocabulary (for IDF) and matched against sentences without asking SQLite.
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import Stemmer
@@ -111,15 +114,65 @@ def fts_all(plain_words: list[str]) -> str:
     return " AND ".join('"' + word.replace('"', '""') + '"' for word in plain_words)
 
 
-def fts_query(plain_words: list[str]) -> str:
-    """An FTS5 MATCH expression: any of the words, each quoted so none is an operator.
-
-    Give the words unstemmed: FTS5 stems them itself, and Porter is not idempotent. Irregular
-    verbs are searched in all their forms ("meet" also finds "met").
-    """
+def search_forms(plain_words: list[str]) -> list[str]:
+    """The words a keyword search looks for, in order: each word, and an irregular verb in all
+    its forms ("meet" also finds "met"). Each is one FTS5 phrase of ``fts_query``."""
     expanded: dict[str, None] = {}
     for word in plain_words:
         lemma = LEMMAS.get(word, word)
         for form in (word, lemma, *VARIANTS.get(lemma, ())):
             expanded.setdefault(form, None)
-    return " OR ".join('"' + word.replace('"', '""') + '"' for word in expanded)
+    return list(expanded)
+
+
+def fts_query(plain_words: list[str]) -> str:
+    """An FTS5 MATCH expression: any of the words (``search_forms``), each quoted so none is an operator.
+
+    Give the words unstemmed: FTS5 stems them itself, and Porter is not idempotent.
+    """
+    return " OR ".join('"' + word.replace('"', '""') + '"' for word in search_forms(plain_words))
+
+
+class _Terms(threading.local):
+    """A private in-memory FTS5 table per thread, to read the terms SQLite itself stores for a text.
+
+    PyStemmer's Porter is the 1980 algorithm and SQLite's the revised one ("technology":
+    "technologi" against "technolog"), and FTS5 folds some letters Python does not, so a
+    passage's stored terms are asked of SQLite rather than rebuilt in Python.
+    """
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute(f"CREATE VIRTUAL TABLE t USING fts5 (body, tokenize='{FTS_TOKENIZER}')")
+        self.db.execute("CREATE VIRTUAL TABLE v USING fts5vocab (t, 'instance')")
+
+
+_TERMS = _Terms()
+
+
+@lru_cache(maxsize=8192)
+def fts_terms(text: str) -> tuple[str, ...]:
+    """The terms FTS5 stores for ``text``, in order (remembered: a search's words come back often)."""
+    db = _TERMS.db
+    with db:
+        db.execute("INSERT INTO t (rowid, body) VALUES (1, ?)", (text,))
+        found = tuple(str(row[0]) for row in db.execute("SELECT term FROM v ORDER BY offset"))
+        db.execute("DELETE FROM t")
+    return found
+
+
+def term_counts(texts: Sequence[str], terms: Sequence[str]) -> list[dict[str, int]]:
+    """How often each of ``terms`` (FTS5 terms) occurs in each of ``texts``, as FTS5 tokenizes them."""
+    found: list[dict[str, int]] = [{} for _ in texts]
+    unique = list(set(terms))
+    if not texts or not unique:
+        return found
+    marks = ",".join("?" * len(unique))
+    db = _TERMS.db
+    with db:
+        db.executemany("INSERT INTO t (rowid, body) VALUES (?, ?)", enumerate(texts, 1))
+        counted = db.execute(f"SELECT doc, term, count(*) FROM v WHERE term IN ({marks}) GROUP BY doc, term", unique)
+        for doc, term, count in counted:
+            found[doc - 1][str(term)] = int(count)
+        db.execute("DELETE FROM t")
+    return found

@@ -363,8 +363,11 @@ class RemoteSnapshot(Snapshot):
         self.session = found["session"]
         return _CALLS[method][1](found["result"])
 
-    def keyword_search(self, words: list[str], k: int, filters: Filters | None = None) -> list[KeywordHit]:  # noqa: D102
-        return self._call("keyword_search", words=words, k=k, filters=_filters_out(filters))  # type: ignore[no-any-return]
+    def keyword_search(  # noqa: D102
+        self, words: list[str], k: int, filters: Filters | None = None, common: int | None = None
+    ) -> list[KeywordHit]:
+        found = self._call("keyword_search", words=words, k=k, filters=_filters_out(filters), common=common)
+        return found  # type: ignore[no-any-return]
 
     def text_matches(self, words: list[str], limit: int = 200) -> list[TextMatch]:  # noqa: D102
         return self._call("text_matches", words=words, limit=limit)  # type: ignore[no-any-return]
