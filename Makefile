@@ -18,9 +18,6 @@ PORT ?= 7860
 TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check
-# Packages are not byte-compiled at install (tens of thousands of files, most never imported);
-# Python compiles what is imported on first use and keeps it.
-INSTALL := --no-compile
 
 .PHONY: serve index test check lint install install-test browser clean
 
@@ -48,24 +45,26 @@ $(BIN)/python:
 # torch first (the CPU build from TORCH's index, else pip's configured index, with a note).
 define install-torch
 	@if $(PIP) install --isolated --ignore-installed --dry-run --no-deps --timeout 10 --retries 0 $(TORCH) >/dev/null 2>&1; then \
-	  echo "$(PIP) install $(INSTALL) $(TORCH)"; $(PIP) install $(INSTALL) $(TORCH); \
+	  echo "$(PIP) install $(TORCH)"; $(PIP) install $(TORCH); \
 	else \
 	  echo "note: could not reach the index in TORCH=\"$(TORCH)\"; installing $(firstword $(TORCH)) from pip's configured index" \
 	       "(from PyPI on Linux that is the CUDA build; see README)"; \
-	  $(PIP) install $(INSTALL) "$(firstword $(TORCH))"; \
+	  $(PIP) install "$(firstword $(TORCH))"; \
 	fi
 endef
 
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(install-torch)
-	$(PIP) install $(INSTALL) -c constraints.txt -e .
+	$(PIP) install -c constraints.txt -e .
 	touch $@
 
 # The test set-up is one resolution of the package with its test extras (not the serving set-up
-# and then a second one): it also stands for the serving set-up.
+# and then a second one): it also stands for the serving set-up. Not --no-compile: where
+# PYTHONDONTWRITEBYTECODE is set, as on these machines, every process would compile its imports
+# again (measured: CI 20 minutes instead of about 13).
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(install-torch)
-	$(PIP) install $(INSTALL) -c constraints.txt -e ".[test]"
+	$(PIP) install -c constraints.txt -e ".[test]"
 	touch $(VENV)/.installed $@
 
 # The browser test drives Debian's chromium (Playwright never downloads a browser here).
