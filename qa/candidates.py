@@ -2,8 +2,8 @@
 
 Rank fusion throws the scores away; a blend of the two scores needs both for every
 candidate. So the union of the dense and keyword top k is gathered here with everything
-ranking needs: each passage's stored vectors (its exact cosine follows), its exact BM25 (one
-FTS5 query restricted to those rows), its article's date, and the question's term weights
+ranking needs: each passage's stored vectors (its exact cosine follows), its exact BM25 (FTS5's
+formula on those rows' terms), its article's date, and the question's term weights
 and IDF over the live passages (``Evidence``).
 """
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from index.catalog import Snapshot
 from index.chunking import Passage
 from index.filters import Filters
+from index.keyword import LEMMAS, fts_terms, stem
 from index.live import LiveIndex
 from index.vectors import PassageVectors, Vectors
 from qa.query import Query
@@ -77,8 +78,12 @@ def evidence(query: Query, vector: Vectors, snapshot: Snapshot) -> Evidence:
     """Term weights and IDF over the live passages."""
     weights = query.weights()
     count = max(snapshot.passage_count(), 1)
-    frequencies = snapshot.document_frequencies(list(weights))
-    idf = {t: math.log(1.0 + (count - frequencies.get(t, 0) + 0.5) / (frequencies.get(t, 0) + 0.5)) for t in weights}
+    # each stem's count is that of the term FTS5 stores for its word: SQLite's Porter is the
+    # revised one, so "technology" is stored as "technolog" where PyStemmer's gives "technologi"
+    stored = {stem(w): _stored_term(w) for w in (*query.context_words, *query.words)}
+    frequencies = snapshot.document_frequencies(list(set(stored.values())))
+    held = {t: frequencies.get(stored.get(t, t), 0) for t in weights}
+    idf = {t: math.log(1.0 + (count - held[t] + 0.5) / (held[t] + 0.5)) for t in weights}
     return Evidence(weights, idf, vector)
 
 
@@ -116,6 +121,12 @@ def find_candidates(
         for passage_id, passage in passages.items()
     )
     return Candidates(items, found, boost)
+
+
+def _stored_term(word: str) -> str:
+    """The FTS5 term of a word's lemma ("met": "meet"), the word itself if FTS5 splits it."""
+    terms = fts_terms(LEMMAS.get(word, word))
+    return terms[0] if len(terms) == 1 else word
 
 
 def _within(filters: Filters | None, boost: tuple[dt.date, dt.date] | None) -> Filters | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import unicodedata
 from pathlib import Path
@@ -16,8 +17,10 @@ from index.article import make_article
 from index.catalog import Catalog
 from index.chunking import ChunkSettings, chunk
 from index.generation import ArticleRecord
-from index.keyword import FTS_TOKENIZER, _fold, content_words, fts_query, fts_terms, sentence_terms, terms, words
+from index.keyword import FTS_TOKENIZER, _fold, content_words, fts_query, fts_terms, sentence_terms, stem, terms, words
 from index.vectors import PassageVectors
+from qa.candidates import evidence
+from qa.query import build_query
 from qa.squad import load_squad
 from tests.conftest import REPO
 
@@ -122,4 +125,17 @@ def test_common_words_are_not_searched_for_but_still_scored(tmp_path: Path) -> N
         assert hit.score == pytest.approx(scores[hit.passage.id], rel=1e-9)  # scored for every word
         assert set(fts_terms(hit.passage.text + " " + hit.passage.context)) - {fts_terms(w)[0] for w in common}
     assert only_common
+    catalog.close()
+
+
+def test_term_weights_count_the_terms_fts5_stores(tmp_path: Path) -> None:
+    # SQLite's Porter is the revised one: "technology" is stored as "technolog", PyStemmer says "technologi"
+    catalog, _ = _keyword_catalog(tmp_path / "catalog.sqlite")
+    query = build_query("Which technology did the museum possibly show?")
+    with catalog.snapshot() as snapshot:
+        found = evidence(query, np.zeros(4, np.float32), snapshot)
+        held = snapshot.document_frequencies([fts_terms("technology")[0]])
+        rarest = math.log(1.0 + (snapshot.passage_count() + 0.5) / 0.5)
+    assert held and stem("technology") != fts_terms("technology")[0]
+    assert found.idf[stem("technology")] < rarest  # counted, not taken for a word no passage holds
     catalog.close()
