@@ -319,16 +319,16 @@ class Snapshot:
         ids = list(set(passage_ids))
         if not words or not ids:
             return {}
+        score = self._bm25(words)
+        if score is None:  # a word FTS5 splits in two: its phrase is not one term, so FTS5 scores it
+            return self._fts_scores(words, ids)
+        phrases, weigh = score
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
             "SELECT p.id, f.text, f.context, d.sz FROM passages AS p JOIN passages_fts AS f ON f.rowid = p.rowid"
             f" JOIN passages_fts_docsize AS d ON d.id = p.rowid WHERE p.id IN ({marks})",
             ids,
         ).fetchall()
-        score = self._bm25(words)
-        if score is None:  # a word FTS5 splits in two: its phrase is not one term, so FTS5 scores it
-            return self._fts_scores(words, ids)
-        phrases, weigh = score
         counts = term_counts([f"{text}\n{context}" for _, text, context, _ in rows], phrases)
         found: dict[str, float] = {}
         for (passage_id, _, _, size), held in zip(rows, counts, strict=True):
