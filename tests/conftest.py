@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,14 @@ from lab.chroma_server import free_port, start_chroma, stop_process
 if TYPE_CHECKING:
     from tests.site import Site
 
+# Under pytest-xdist every worker (and every server a test starts) runs torch at once: with
+# torch's default of one thread per core they oversubscribe the cores, and OpenMP's threads wait
+# on each other (measured: the 300 seed refusals of test_quality took 119 s with 2 threads beside
+# another busy process, 40 s with 1). One thread each keeps the cores busy with useful work.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

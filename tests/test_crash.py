@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,38 @@ def scenario(
     return corpus, old, pristine
 
 
+@dataclass
+class Zygote:
+    """One `python -m tests.crash_runner --zygote`: each crash run is a fork of it, not a new interpreter."""
+
+    process: subprocess.Popen[str]
+
+    def run(self, args: list[str], log: Path) -> tuple[int, str]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"args": args, "log": str(log)}) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        assert answer, f"the crash runner's zygote exited ({self.process.poll()})"
+        return int(json.loads(answer)["returncode"]), log.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    errors = (tmp_path_factory.mktemp("zygote") / "stderr.log").open("w")
+    command = [sys.executable, "-m", "tests.crash_runner", "--zygote"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(
+        command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
+    )
+    assert process.stdout is not None and json.loads(process.stdout.readline()) == {"ready": True}
+    yield Zygote(process)
+    assert process.stdin is not None
+    process.stdin.close()  # the zygote's loop ends
+    process.wait(timeout=30)
+    process.stdout.close()
+    errors.close()
+
+
 @pytest.fixture(params=["embedded", "server"])
 def backend(request: pytest.FixtureRequest) -> str | None:
     """The same protocol against embedded Chroma and against a `chroma run` server."""
@@ -82,6 +116,7 @@ def backend(request: pytest.FixtureRequest) -> str | None:
 @pytest.mark.parametrize(("step", "nth", "full"), POINTS, ids=[f"{s}-{n}{'-full' if f else ''}" for s, n, f in POINTS])
 def test_kill_9_mid_reindex_leaves_a_consistent_index_that_the_next_run_completes(
     scenario: tuple[Path, Path, Path],
+    zygote: Zygote,
     tmp_path: Path,
     make_live: LiveFactory,
     backend: str | None,
@@ -103,11 +138,9 @@ def test_kill_9_mid_reindex_leaves_a_consistent_index_that_the_next_run_complete
         shutil.rmtree(corpus)
         shutil.copytree(changed, corpus)
         extra = ["--chroma-url", backend, "--collection", first.config.collection]
-    command = [sys.executable, "-m", "tests.crash_runner", str(corpus), str(index_dir), step, str(nth), *extra]
-    if full:
-        command.append("--full")
-    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert run.returncode == -9, f"the run was not killed at {step} #{nth}: {run.stdout}{run.stderr}"
+    args = [str(corpus), str(index_dir), step, str(nth), *extra, *(["--full"] if full else [])]
+    returncode, output = zygote.run(args, tmp_path / "crash-run.log")
+    assert returncode == -9, f"the run was not killed at {step} #{nth}: {output}"
 
     live = make_live(index_dir)
     live.refresh(force=True)

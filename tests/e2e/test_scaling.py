@@ -32,6 +32,7 @@ def wait_for(check: Callable[[], bool], seconds: float = 15.0) -> bool:
 
 @dataclass
 class Cluster:
+    root: Path
     first: Server
     second: Server
     data: Path
@@ -43,16 +44,21 @@ class Cluster:
         return f"http://127.0.0.1:{self.port}"
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    """One `chroma run`, two `verbatim serve` processes on it (own index folders, one corpus)."""
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One `chroma run`, two `verbatim serve` processes on it (own index folders, one corpus).
+
+    Shared by the module's tests (starting it is most of their time): each test leaves the cluster
+    serving, so either runs alone or after the other.
+    """
+    root = tmp_path_factory.mktemp("cluster")
     port = free_port()
-    data = tmp_path / "chroma-data"
+    data = root / "chroma-data"
     chroma = start_chroma(data, port)
     url = f"http://127.0.0.1:{port}"
-    first = start_server(tmp_path, "--chroma-url", url, index_dir=tmp_path / "index-a")
-    second = start_server(tmp_path, "--chroma-url", url, index_dir=tmp_path / "index-b")
-    running = Cluster(first, second, data, port, chroma)
+    first = start_server(root, "--chroma-url", url, index_dir=root / "index-a")
+    second = start_server(root, "--chroma-url", url, index_dir=root / "index-b")
+    running = Cluster(root, first, second, data, port, chroma)
     try:
         yield running
     finally:
@@ -61,13 +67,11 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         stop_process(running.chroma)
 
 
-def test_a_reindex_by_one_app_is_answered_by_the_others_one_reading_the_writers_catalog(
-    cluster: Cluster, tmp_path: Path
-) -> None:
+def test_a_reindex_by_one_app_is_answered_by_the_others_one_reading_the_writers_catalog(cluster: Cluster) -> None:
     first = cluster.first
     # a third app keeps no replica: it reads the first app's keyword index over HTTP (--catalog-url)
     third = start_server(
-        tmp_path, "--chroma-url", cluster.url, "--catalog-url", first.url, index_dir=tmp_path / "index-c"
+        cluster.root, "--chroma-url", cluster.url, "--catalog-url", first.url, index_dir=cluster.root / "index-c"
     )
     try:
         _the_others_answer_a_reindex(cluster, third)
