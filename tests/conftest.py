@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,10 +23,9 @@ if TYPE_CHECKING:
 # torch's default of one thread per core they oversubscribe the cores, and OpenMP's threads wait
 # on each other (measured: the 300 seed refusals of test_quality took 119 s with 2 threads beside
 # another busy process, 40 s with 1). One thread each keeps the cores busy with useful work.
+# (torch is first imported later, by index.embedding's model load, and reads it then.)
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
