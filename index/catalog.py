@@ -450,6 +450,16 @@ class Snapshot:
         spans = tuple((int(a), int(b)) for a, b in json.loads(change[0]))
         return replace(record, changed=spans, changed_at=float(change[1]))
 
+    def headers(self, article_ids: Sequence[str]) -> dict[str, ArticleRecord]:
+        """Live articles by id, without text, in one read (a story syndicated to dozens of outlets
+        is named in every answer that cites it: one query for the group, not one per copy)."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", ids).fetchall()
+        return {str(row[0]): _record(row, "") for row in rows}
+
     def articles(self) -> list[ArticleRecord]:
         """Every article, newest first, without text."""
         rows = self._db.execute(
@@ -472,7 +482,10 @@ class Snapshot:
         row = self._db.execute("SELECT members FROM copy_groups WHERE article_id = ?", (article_id,)).fetchone()
         if row is None:
             return ()
-        return tuple(i for i in json.loads(row[0]) if self.article_exists(i))
+        members = [str(i) for i in json.loads(row[0])]
+        marks = ",".join("?" * len(members))
+        live = {str(r[0]) for r in self._db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", members)}
+        return tuple(i for i in members if i in live)
 
     def article_source(self, article_id: str) -> str | None:
         """An article's source (None when it has none or is not live)."""

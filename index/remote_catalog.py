@@ -122,6 +122,7 @@ _CALLS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "live_versions": (_same, _same),
     "article": (lambda r: None if r is None else _record_out(r), lambda d: None if d is None else _record_in(d)),
     "articles": (lambda rs: [_record_out(r) for r in rs], lambda ds: [_record_in(d) for d in ds]),
+    "headers": (_mapping(_record_out), lambda found: {k: _record_in(v) for k, v in found.items()}),
     "passages_of": (lambda ps: [_passage_out(p) for p in ps], lambda ds: [_passage_in(d) for d in ds]),
     "copies": (list, tuple),
     "article_source": (_same, _same),
@@ -401,6 +402,9 @@ class RemoteSnapshot(Snapshot):
 
     def articles(self) -> list[ArticleRecord]:  # noqa: D102
         return self._call("articles")  # type: ignore[no-any-return]
+
+    def headers(self, article_ids: Sequence[str]) -> dict[str, ArticleRecord]:  # noqa: D102
+        return self._call("headers", article_ids=list(article_ids))  # type: ignore[no-any-return]
 
     def passages_of(self, article_id: str) -> list[Passage]:  # noqa: D102
         return self._call("passages_of", article_id=article_id)  # type: ignore[no-any-return]

@@ -95,12 +95,12 @@ def cite(
     citations: list[Citation] = []
     groups_cited: set[str] = set()
     for sentence in sentences:
+        group = snapshot.copies(sentence.hit.passage.article_id)
+        if group and group[0] in groups_cited:
+            continue  # never two copies of one text (checked first: a copy's text need not be read)
         record = snapshot.article(sentence.hit.passage.article_id)
         if record is None or record.article.text[sentence.start : sentence.end] != sentence.text:
             continue  # never cite what is not, character for character, in the article
-        group = snapshot.copies(record.article.id)
-        if group and group[0] in groups_cited:
-            continue  # never two copies of one text
         groups_cited.update(group[:1])
         record, start, passage_id = _canonical(snapshot, group, record, sentence, prefer_sources)
         article = record.article
@@ -124,7 +124,10 @@ def _canonical(
     here = (record, sentence.start, sentence.hit.passage.id)
     if not group:
         return here
-    ordered = [i for i in group if (snapshot.article_source(i) or "") in prefer] + list(group)
+    ordered = list(group)
+    if prefer:  # the members' sources in one read, not one call per copy
+        headers = snapshot.headers(group)
+        ordered = [i for i in group if i in headers and (headers[i].article.source or "") in prefer] + ordered
     for article_id in ordered:
         if article_id == record.article.id:
             return here
@@ -138,11 +141,12 @@ def _canonical(
 
 
 def _mentions(snapshot: Snapshot, group: Sequence[str], cited: str) -> tuple[Mention, ...]:
+    others = [i for i in group if i != cited]
+    headers = snapshot.headers(others) if others else {}
     found = []
-    for article_id in group:
-        other = snapshot.article(article_id) if article_id != cited else None
-        if other is not None:
-            a = other.article
+    for article_id in others:
+        if article_id in headers:
+            a = headers[article_id].article
             found.append(Mention(a.id, a.title, a.date, a.source, a.url))
     return tuple(found)
 

@@ -96,3 +96,45 @@ def test_an_answer_cites_one_copy_and_names_the_others(tmp_path, make_live) -> N
         assert record is not None
         c = chosen.citations[0]
         assert record.article.text[c.start : c.end] == c.excerpt
+
+
+def test_an_answer_reads_a_large_group_of_copies_in_a_few_calls(tmp_path, make_live, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A story syndicated to many outlets: naming the copies costs one read, not one per copy
+    (at a million passages with a hundred copies per story, per-copy reads were most of an answer)."""
+    import json as json_
+    from collections import Counter
+    from pathlib import Path
+
+    from index.catalog import Snapshot
+    from index.filters import Filters
+    from index.reindex import Reindexer
+    from qa.answering import Answerer
+
+    outlets = 5  # more, in an archive this small, and the shared sentences count as boilerplate (a limit of 5)
+    corpus = tmp_path / "feed.jsonl"
+    records = [
+        {"id": f"outlet{n:02d}", "title": f"Floods in Arnsby ({n})", "date": f"2025-03-{3 + n % 5:02d}",
+         "source": f"Outlet {n}", "text": f"By Reporter {n}\n\n" + WIRE}
+        for n in range(outlets)
+    ]  # fmt: skip
+    corpus.write_text("\n".join(json_.dumps(r) for r in records) + "\n", encoding="utf-8")
+    live = make_live()
+    Reindexer(live).run([corpus, Path(__file__).parents[1] / "seeds"])  # the seeds: other stories beside it
+    reads: Counter[str] = Counter()
+    for name in ("article", "article_source", "article_exists", "headers", "copies"):
+        original = getattr(Snapshot, name)
+
+        def counted(self, *args, _name=name, _original=original):  # type: ignore[no-untyped-def]
+            reads[_name] += 1
+            return _original(self, *args)
+
+        monkeypatch.setattr(Snapshot, name, counted)
+    answerer = Answerer(live)
+    for filters in (None, Filters(sources=("Outlet 3",))):
+        reads.clear()
+        answer = answerer.ask("How many people have died in the floods?", filters=filters)
+        assert answer.answered and len(answer.citations) == 1  # one group: one citation
+        assert len(answer.citations[0].also_in) == outlets - 1  # every other copy named
+        assert answer.citations[0].article_id == ("outlet00" if filters is None else "outlet03")
+        assert reads["article_source"] == reads["article_exists"] == 0, reads
+        assert reads["article"] <= 3 and reads["headers"] <= 2, reads  # not one per copy

@@ -74,7 +74,8 @@ def test_what_travels_comes_back_equal(served: tuple[LiveIndex, InProcess]) -> N
             ("text_matches", (["Blinken", "Abbas"],)), ("keyword_scores", (words, ids)), ("passages", (ids,)),
             ("document_frequencies", (stems,)), ("article_dates", (article_ids,)), ("passage_count", ()),
             ("newest_date", ()), ("live_versions", (article_ids,)), ("article", (ARTICLE,)), ("article", ("nope",)),
-            ("articles", ()), ("passages_of", (ARTICLE,)), ("copies", (ARTICLE,)), ("article_source", (ARTICLE,)),
+            ("articles", ()), ("headers", (article_ids + ["nope"],)), ("headers", ([],)),
+            ("passages_of", (ARTICLE,)), ("copies", (ARTICLE,)), ("article_source", (ARTICLE,)),
             ("article_exists", (ARTICLE,)), ("article_exists", ("nope",)), ("copy_groups", ()), ("sources", ()),
         ]  # fmt: skip
         for name, args in calls:
