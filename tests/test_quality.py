@@ -15,7 +15,7 @@ from index.embedding import SentenceTransformerEmbedder
 from index.live import LiveIndex
 from lab.evaluate import EvalRun, evaluate
 from qa.squad import load_squad
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO
 
 SLICE = REPO / "tests" / "data" / "squad-slice.json"
 
@@ -63,8 +63,3 @@ def test_every_citation_is_a_true_slice_of_its_article(
             record = snapshot.article(article_id)
             assert record is not None and record.article.text == text
     live.close()
-
-
-def test_squad_questions_asked_of_the_seeds_are_refused(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
-    summary, _ = evaluate(SLICE, tmp_path / "foreign", against=SEEDS, embedder=embedder)
-    assert summary["refused_rate"] >= 0.98  # measured: 1.000
