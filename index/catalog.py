@@ -419,8 +419,10 @@ class Snapshot:
         return {str(i): dt.date.fromisoformat(d) if d else None for i, d in rows}
 
     def passage_count(self) -> int:
-        """How many passages are live."""
-        return int(self._db.execute("SELECT count(*) FROM passages").fetchone()[0])
+        """How many passages are live: FTS5's own row count, one record it keeps with the index (every
+        passage has one FTS row; a ``count(*)`` walks the table, 10 ms an answer at a million)."""
+        totals = self._db.execute("SELECT block FROM passages_fts_data WHERE id = 1").fetchone()
+        return _varints(totals[0])[0] if totals else 0
 
     def newest_date(self) -> dt.date | None:
         """The date of the most recent dated article."""

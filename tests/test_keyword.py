@@ -139,3 +139,28 @@ def test_term_weights_count_the_terms_fts5_stores(tmp_path: Path) -> None:
     assert held and stem("technology") != fts_terms("technology")[0]
     assert found.idf[stem("technology")] < rarest  # counted, not taken for a word no passage holds
     catalog.close()
+
+
+def test_the_passage_count_is_the_live_passages_through_changes(tmp_path: Path) -> None:
+    # read from FTS5's totals record, not a count(*): it must follow every add, update and removal
+    catalog, _ = _keyword_catalog(tmp_path / "catalog.sqlite")
+    db = sqlite3.connect(tmp_path / "catalog.sqlite")
+
+    def counted() -> int:
+        return int(db.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    with catalog.snapshot() as snapshot:
+        assert snapshot.passage_count() == counted() > 20
+    first, second = load_squad(SLICE).articles[:2]
+    catalog.remove(first.id)
+    shorter = make_article(id=second.id, text=second.text[: len(second.text) // 3], title=second.title)
+    passages = chunk(shorter, ChunkSettings())
+    vectors = [PassageVectors(np.zeros(4, np.float32), (), np.zeros((0, 4), np.float32)) for _ in passages]
+    catalog.apply(ArticleRecord(shorter, len(passages), 0.0), passages, vectors)
+    with catalog.snapshot() as snapshot:
+        assert snapshot.passage_count() == counted()
+    for entry in load_squad(SLICE).articles:
+        catalog.remove(entry.id)
+    with catalog.snapshot() as snapshot:
+        assert snapshot.passage_count() == counted() == 0
+    catalog.close()
