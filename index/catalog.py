@@ -344,8 +344,7 @@ class Snapshot:
         if any(len(terms) != 1 for terms in forms):
             return None
         phrases = [terms[0] for terms in forms]
-        totals = self._db.execute("SELECT block FROM passages_fts_data WHERE id = 1").fetchone()
-        rows, *column_tokens = _varints(totals[0]) if totals else (0,)
+        rows, *column_tokens = self._fts_totals()
         average = sum(column_tokens) / rows if rows else 1.0
         held = self._term_frequencies(phrases)
         idf = [max(math.log((rows - held.get(t, 0) + 0.5) / (held.get(t, 0) + 0.5)), 1e-6) for t in phrases]
@@ -421,8 +420,12 @@ class Snapshot:
     def passage_count(self) -> int:
         """How many passages are live: FTS5's own row count, one record it keeps with the index (every
         passage has one FTS row; a ``count(*)`` walks the table, 10 ms an answer at a million)."""
+        return self._fts_totals()[0]
+
+    def _fts_totals(self) -> list[int]:
+        """FTS5's totals record: the row count, then each column's tokens (``[0]`` when empty)."""
         totals = self._db.execute("SELECT block FROM passages_fts_data WHERE id = 1").fetchone()
-        return _varints(totals[0])[0] if totals else 0
+        return _varints(totals[0]) if totals else [0]
 
     def newest_date(self) -> dt.date | None:
         """The date of the most recent dated article."""

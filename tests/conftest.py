@@ -32,6 +32,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+SLICE = REPO / "tests" / "data" / "squad-slice.json"  # the quality gate's SQuAD slice
 
 
 @pytest.fixture(scope="session")

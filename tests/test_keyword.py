@@ -22,9 +22,7 @@ from index.vectors import PassageVectors
 from qa.candidates import evidence
 from qa.query import build_query
 from qa.squad import load_squad
-from tests.conftest import REPO
-
-SLICE = REPO / "tests" / "data" / "squad-slice.json"
+from tests.conftest import SLICE
 
 PORTER = Stemmer.Stemmer("porter")
 

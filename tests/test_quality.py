@@ -15,9 +15,7 @@ from index.embedding import SentenceTransformerEmbedder
 from index.live import LiveIndex
 from lab.evaluate import EvalRun, evaluate
 from qa.squad import load_squad
-from tests.conftest import REPO
-
-SLICE = REPO / "tests" / "data" / "squad-slice.json"
+from tests.conftest import SLICE
 
 
 @pytest.fixture(scope="module")

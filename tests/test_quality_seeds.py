@@ -10,9 +10,7 @@ from pathlib import Path
 
 from index.embedding import SentenceTransformerEmbedder
 from lab.evaluate import evaluate
-from tests.conftest import REPO, SEEDS
-
-SLICE = REPO / "tests" / "data" / "squad-slice.json"
+from tests.conftest import SEEDS, SLICE
 
 
 def test_squad_questions_asked_of_the_seeds_are_refused(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
