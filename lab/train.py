@@ -96,12 +96,14 @@ def train_reader(
     news: Sequence[News] = (),
     init: Path | None = None,
     after: Sequence[tuple[int, int]] = (),
+    mix: Mix | None = None,
 ) -> dict[str, Any]:
     """Build the examples from the SQuAD files, fine-tune (checkpointed), write the weights to
     ``out``, then fit the reader's combination, confidence and threshold on the calibration articles.
 
     ``init`` starts from a trained reader's folder instead of the base model (a further stage);
-    ``after`` names the earlier stages' samples ``(count, seed)``, whose questions are then left out."""
+    ``after`` names the earlier stages' samples ``(count, seed)``, whose questions are then left out;
+    ``mix`` says how the examples are drawn (``Mix()``'s shares by default)."""
     import time
 
     import torch
@@ -110,7 +112,7 @@ def train_reader(
     settings = settings or ReaderSettings()
     checkpoint = checkpoint or Path(".verbatim-train") / "reader"
     started = time.perf_counter()
-    built = training_examples(file, squad2, examples, train_settings.seed, split_seed, after=after)
+    built = training_examples(file, squad2, examples, train_settings.seed, split_seed, mix=mix, after=after)
     log(
         f"{len(built)} training examples ({sum(e.answer is not None for e in built)} with an answer) "
         f"in {time.perf_counter() - started:.0f} s; torch sees {_hardware()}"
@@ -125,7 +127,11 @@ def train_reader(
     out.mkdir(parents=True, exist_ok=True)
     save_weights(model, out / WEIGHTS_FILE)
     earlier = " then ".join(f"{count} (seed {seed})" for count, seed in after)
-    stage = f", from {init} over the questions left by the samples of {earlier}" if init else ""
+    stage = (
+        f", from {init}" + (f" over the questions left by the samples of {earlier}" if after else "") if init else ""
+    )
+    if mix is not None and mix != Mix():
+        stage += f", example mix {mix}"
     note = (
         f"trained {dt.date.today().isoformat()} by `verbatim train reader` on {file.name} and {squad2.name} "
         f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}{stage}) "

@@ -11,7 +11,10 @@ reader learns:
   the question (answers are read across articles at run time);
 - "not here" examples: the same ranking with every sentence holding an answer string taken
   out (retrieval found the topic, not the answer), a question read against another article's
-  best sentences, and SQuAD 2.0's unanswerable questions (their own article's best sentences).
+  best sentences, SQuAD 2.0's unanswerable questions (their own article's best sentences), and
+  (with ``Mix.swapped``) a question whose name or year is swapped for one its article never
+  mentions ("Did Blinken meet Putin?" of articles that never name Putin), read against the
+  article's sentences that best match the changed question.
 
 Everything is seeded; nothing from the product's shipped text is used.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,12 +49,16 @@ class Mix:
         other_article: share of answerable questions read against another article (no answer).
         cross: share of answerable examples that also get another article's best sentences.
         candidates: sentences per example, best first (the reader packs what fits).
+        swapped: share of answerable questions whose name (a capitalised run of words after the
+            first word) or year is replaced by one their article never mentions, answered "not
+            here" (questions with nothing to swap stay answerable).
     """
 
     missing: float = 0.2
     other_article: float = 0.06
     cross: float = 0.35
     candidates: int = 12
+    swapped: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,7 @@ def build_examples(
     """One example per question (answerable, made "not here", or unanswerable), seeded by ``rng``."""
     mix = mix or Mix()
     ids = sorted(articles)
+    names = _name_pool(questions) if mix.swapped > 0 else {}
     out: list[Example] = []
     for question in questions:
         own = articles.get(question.article_id)
@@ -123,11 +132,66 @@ def build_examples(
         elif roll < mix.other_article + mix.missing:
             ranked = [s for s in own.ranked(question.question) if not _holds_answer(own.text(s), question)]
             out.append(_unanswered(question.question, ranked, own, rng, mix))
+        elif roll < mix.other_article + mix.missing + mix.swapped and (
+            changed := swap_name(question.question, own.article.text, names, rng)
+        ):
+            out.append(_unanswered(changed, own.ranked(changed), own, rng, mix))
         else:
             example = _answered(question, own, articles, ids, rng, mix)
             if example is not None:
                 out.append(example)
     return out
+
+
+_NAME = re.compile(r"\b[A-Z][\w'.&-]*(?:\s+(?:of\s+|the\s+|de\s+|and\s+)?[A-Z][\w'.&-]*)*")
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20[0-2]\d)\b")
+
+
+def names_in(question: str) -> list[tuple[int, int]]:
+    """Character spans of the question's names: capitalised runs of words, not the question's first word."""
+    found = []
+    for m in _NAME.finditer(question):
+        start, text = m.start(), m.group()
+        if start == 0:  # "When", "Who": the first word is capitalised anyway; keep what follows it
+            rest = text.split(None, 1)
+            if len(rest) < 2:
+                continue
+            start, text = m.start() + len(text) - len(rest[1]), rest[1]
+        found.append((start, start + len(text.rstrip(".'"))))
+    return found
+
+
+def _name_pool(questions: Sequence[GoldQuestion]) -> dict[int, list[str]]:
+    """Every name the questions hold, by its number of words (what a swap draws from), sorted."""
+    pool: dict[int, set[str]] = {}
+    for q in questions:
+        for a, b in names_in(q.question):
+            name = q.question[a:b]
+            pool.setdefault(min(3, len(name.split())), set()).add(name)
+    return {k: sorted(v) for k, v in pool.items()}
+
+
+def swap_name(question: str, article: str, names: dict[int, list[str]], rng: random.Random) -> str | None:
+    """The question with one name (or year) its article holds replaced by one the article never mentions.
+
+    None when the question names nothing the article holds (nothing to swap)."""
+    folded = article.casefold()
+    spans = [(a, b, "name") for a, b in names_in(question) if question[a:b].casefold() in folded]
+    spans += [(m.start(), m.end(), "year") for m in _YEAR.finditer(question) if m.group() in article]
+    if not spans:
+        return None
+    a, b, kind = spans[rng.randrange(len(spans))]
+    for _ in range(20):
+        if kind == "year":
+            new = str(int(question[a:b]) + rng.choice([-1, 1]) * rng.randint(1, 60))
+        else:
+            choices = names.get(min(3, len(question[a:b].split())), [])
+            if not choices:
+                return None
+            new = choices[rng.randrange(len(choices))]
+        if new.casefold() not in folded and not any(w.casefold() in folded for w in new.split() if len(w) > 3):
+            return question[:a] + new + question[b:]
+    return None
 
 
 def _other(ids: Sequence[str], own: str, rng: random.Random) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa.reader import Reader, ReaderSettings, base_model_folder, build_model, load_tokenizer, pack, read_batch
-from qa.reader_examples import ArticleSentences, Mix, build_examples
+from qa.reader_examples import ArticleSentences, Mix, build_examples, names_in, swap_name
 from qa.reader_training import TrainSettings, train
 from qa.squad import GoldQuestion, SquadArticle, sample
 
@@ -75,6 +75,34 @@ def test_examples_are_a_function_of_the_seed(corpus) -> None:  # type: ignore[no
     other = build_examples(articles, questions * 5, random.Random(8))
     assert first == again
     assert first != other
+
+
+def test_swapped_examples_name_what_their_article_never_mentions(corpus) -> None:  # type: ignore[no-untyped-def]
+    articles, questions = corpus
+    orchard = articles["squad/Orchard"].article
+    questions = [*questions, _question(orchard, "q5", "When did the Orchard plant its oldest tree?", "1790")]
+    examples = build_examples(
+        articles, questions * 30, random.Random(2), Mix(missing=0.0, other_article=0.0, swapped=0.5)
+    )
+    asked = {q.question for q in questions}
+    swapped = [e for e in examples if e.question not in asked]
+    assert len(swapped) > 10
+    assert sum(e.answer is not None for e in examples) > 30  # the rest stay answerable
+    for example in swapped:
+        assert example.answer is None and example.texts
+        text = (RIVER if example.texts[0] in RIVER else orchard.text).casefold()
+        named = [example.question[a:b] for a, b in names_in(example.question)]
+        assert any(name.casefold() not in text for name in named)  # it names what its article never does
+
+
+def test_names_skip_the_question_word_and_keep_runs_whole() -> None:
+    question = "When did the Duke of Wellington meet Napoleon in 1815?"
+    assert [question[a:b] for a, b in names_in(question)] == ["Duke of Wellington", "Napoleon"]
+    assert names_in("What is it?") == []
+    article = "Tomas Veyra built the first bridge in 1821."
+    swapped = swap_name("Who built the bridge Tomas Veyra planned?", article, {2: ["Ada Lovelace"]}, random.Random(0))
+    assert swapped == "Who built the bridge Ada Lovelace planned?"
+    assert swap_name("Who built the first bridge?", article, {1: ["Veyra"]}, random.Random(0)) is None
 
 
 def test_a_second_pass_reads_what_the_first_had_no_room_for() -> None:

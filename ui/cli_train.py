@@ -72,6 +72,15 @@ def train_group() -> None:
     "repeat it, in order, for each earlier stage.",
 )  # fmt: skip
 @click.option("--after-seed", type=int, multiple=True, help="The earlier stage's --seed (one per --after).")
+@click.option(
+    "--swapped", type=click.FloatRange(0.0, 0.5), default=0.0, show_default=True,
+    help="Share of answerable questions made unanswerable by swapping a name or year for one their article "
+    "never mentions.",
+)  # fmt: skip
+@click.option(
+    "--missing", type=click.FloatRange(0.0, 0.5), default=0.2, show_default=True,
+    help="Share of answerable questions made unanswerable by taking every answer-holding sentence out.",
+)  # fmt: skip
 @news_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @friendly_errors
@@ -91,11 +100,14 @@ def reader_command(
     init: Path | None,
     after: tuple[int, ...],
     after_seed: tuple[int, ...],
+    swapped: float,
+    missing: float,
     news: tuple[str, ...],
     json_out: Path | None,
 ) -> None:
     """Fine-tune the packaged MiniLM as the extractive reader (uses a GPU when torch finds one)."""
     from lab.train import train_reader
+    from qa.reader_examples import Mix
     from qa.reader_training import TrainSettings
 
     if len(after) != len(after_seed):
@@ -105,6 +117,7 @@ def reader_command(
         squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
         checkpoint=checkpoint, news=parse_news(news), init=init, after=list(zip(after, after_seed, strict=True)),
+        mix=Mix(missing=missing, swapped=swapped),
     )  # fmt: skip
     print_table(report)
     if json_out:
