@@ -231,6 +231,13 @@ def open_domain_measures(answerable: Sequence[Outcome]) -> dict[str, float]:
     }
 
 
+_ANSWERABLE_ONLY = (
+    "hit@1", "hit@5", "hit@10", "mrr@10", "cited_sentence_accuracy", "exact_match", "f1", "f1_when_answered",
+    "cited_accuracy_when_answered", "reader_cited_gold_forced", "answer_in_top1", "answer_in_top5", "answer_in_top10",
+    "first_excerpt_has_answer", "right_when_answered",
+)  # fmt: skip
+
+
 def summarize(run: EvalRun) -> dict[str, Any]:
     """The measures, as the JSON report holds them."""
     outcomes = run.outcomes
@@ -261,24 +268,18 @@ def summarize(run: EvalRun) -> dict[str, Any]:
         },
         "index_seconds": run.index_seconds,
     }
+    if run.foreign or not answerable:  # nothing can be answered: only refusing is measured
+        for key in _ANSWERABLE_ONLY:
+            summary.pop(key, None)
     if run.foreign:
         summary["refused_rate"] = _share([not o.answered for o in outcomes])
-        for key in (
-            "hit@1",
-            "hit@5",
-            "hit@10",
-            "mrr@10",
-            "cited_sentence_accuracy",
-            "exact_match",
-            "f1",
-            "f1_when_answered",
-            "cited_accuracy_when_answered",
-        ):
-            summary.pop(key)
     elif any(o.question.impossible for o in outcomes):
         impossible = [o for o in outcomes if o.question.impossible]
         summary["refused_unanswerable"] = _share([not o.answered for o in impossible])
-        summary["refused_answerable"] = _share([not o.answered for o in answerable])
+        if answerable:
+            summary["refused_answerable"] = _share([not o.answered for o in answerable])
+        else:
+            summary["mean_confidence"] = _mean([o.confidence for o in outcomes])
     if not run.foreign:
         summary["auroc"] = auroc([o.confidence for o in outcomes], [o.cited for o in outcomes])
         summary.update(calibration_measures(outcomes))
@@ -365,8 +366,13 @@ def evaluate(
     split_seed: int = 13,
     indexing: Progress | None = None,
     asked: tuple[dt.date | None, dt.date | None] = (None, None),
+    swap_names: bool = False,
 ) -> tuple[dict[str, Any], EvalRun]:
     """The whole evaluation: index, ask, measure.
+
+    ``swap_names``: each question gets one of its names (or years) swapped for one the whole file
+    never mentions ("Did Blinken meet Putin?" of articles that never name Putin), so none can be
+    answered; questions with nothing to swap are left out. The refusal rate is the measure.
 
     ``articles``: "all", or "held-out" / "train" for the halves of ``eval fit``'s split
     (``split_seed``), so the held-out figures are measured on articles nothing was fitted on.
@@ -378,9 +384,30 @@ def evaluate(
         answerer = Answerer(live, settings, models, reader)
         answerer.warm_up()
         questions = sample(_asked_within(_half(squad, articles, split_seed), asked), limit, seed)
+        if swap_names:
+            questions = swapped(squad, questions, seed)
         tick = progress(len(questions), 0) if progress else None
         run = run_questions(answerer, questions, against is not None, tick)
         run.index_seconds = index_seconds
     finally:
         live.close()
     return summarize(run), run
+
+
+def swapped(squad: SquadSet, questions: Sequence[GoldQuestion], seed: int) -> list[GoldQuestion]:
+    """``questions`` made unanswerable by a name or year the whole file never mentions (seeded);
+    those with nothing to swap are left out."""
+    import random
+
+    from qa.reader_examples import name_pool, swap_name
+
+    rng = random.Random(seed)
+    texts = {a.id: a.text for a in squad.articles}
+    nowhere = "\n".join(texts.values()).casefold()
+    names = name_pool(squad.questions)
+    out = []
+    for q in questions:
+        changed = swap_name(q.question, texts[q.article_id], names, rng, nowhere)
+        if changed is not None:
+            out.append(replace(q, question=changed, answers=(), answer_texts=(), impossible=True))
+    return out

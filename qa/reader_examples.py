@@ -116,7 +116,7 @@ def build_examples(
     """One example per question (answerable, made "not here", or unanswerable), seeded by ``rng``."""
     mix = mix or Mix()
     ids = sorted(articles)
-    names = _name_pool(questions) if mix.swapped > 0 else {}
+    names = name_pool(questions) if mix.swapped > 0 else {}
     out: list[Example] = []
     for question in questions:
         own = articles.get(question.article_id)
@@ -161,7 +161,7 @@ def names_in(question: str) -> list[tuple[int, int]]:
     return found
 
 
-def _name_pool(questions: Sequence[GoldQuestion]) -> dict[int, list[str]]:
+def name_pool(questions: Sequence[GoldQuestion]) -> dict[int, list[str]]:
     """Every name the questions hold, by its number of words (what a swap draws from), sorted."""
     pool: dict[int, set[str]] = {}
     for q in questions:
@@ -171,11 +171,15 @@ def _name_pool(questions: Sequence[GoldQuestion]) -> dict[int, list[str]]:
     return {k: sorted(v) for k, v in pool.items()}
 
 
-def swap_name(question: str, article: str, names: dict[int, list[str]], rng: random.Random) -> str | None:
-    """The question with one name (or year) its article holds replaced by one the article never mentions.
+def swap_name(
+    question: str, article: str, names: dict[int, list[str]], rng: random.Random, nowhere: str | None = None
+) -> str | None:
+    """The question with one name (or year) its article holds replaced by one the article never mentions
+    (nor ``nowhere``, when given: a whole corpus's text, casefolded).
 
     None when the question names nothing the article holds (nothing to swap)."""
     folded = article.casefold()
+    absent = nowhere if nowhere is not None else folded
     spans = [(a, b, "name") for a, b in names_in(question) if question[a:b].casefold() in folded]
     spans += [(m.start(), m.end(), "year") for m in _YEAR.finditer(question) if m.group() in article]
     if not spans:
@@ -189,7 +193,7 @@ def swap_name(question: str, article: str, names: dict[int, list[str]], rng: ran
             if not choices:
                 return None
             new = choices[rng.randrange(len(choices))]
-        if new.casefold() not in folded and not any(w.casefold() in folded for w in new.split() if len(w) > 3):
+        if new.casefold() not in absent and not any(w.casefold() in absent for w in new.split() if len(w) > 3):
             return question[:a] + new + question[b:]
     return None
 

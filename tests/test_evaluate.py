@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from index.live import LiveIndex
+from lab import evaluate
 from lab.evaluate import EvalRun, Outcome, _asked_within, _half, check_corpus, open_corpus, run_questions, summarize
 from qa.answering import Answerer
-from qa.squad import GoldQuestion, load_squad
+from qa.reader_examples import names_in
+from qa.squad import GoldQuestion, SquadArticle, SquadSet, load_squad
 
 SEED_A = "000_c355127225fa61d9.txt"  # 15 November 2023
 SEED_B = "001_b0c10fa15994f385.txt"  # 10 November 2023
@@ -174,3 +177,27 @@ def test_news_articles_are_indexed_with_their_dates_and_urls_and_questions_split
     assert [q.id for q in _asked_within(questions, (None, dt.date(2024, 3, 31)))] == ["q1"]
     assert [q.id for q in _asked_within(questions, (dt.date(2024, 4, 1), None))] == ["q2"]
     assert _asked_within(questions, (None, None)) == questions
+
+
+def test_swapped_questions_name_what_no_article_mentions() -> None:
+    articles = (
+        SquadArticle("squad/A", "A", "Blinken met Erdogan in Ankara in 2023. Abbas spoke in Ramallah."),
+        SquadArticle("squad/B", "B", "Putin spoke in Moscow. Macron visited Paris."),
+    )
+    questions = (
+        gold("Who did Blinken meet in Ankara?", "squad/A", "Erdogan"),
+        gold("Where did Abbas speak in 2023?", "squad/A", "Ramallah"),
+        gold("Who did Xi Jinping meet in Beijing?", "squad/A", "nobody"),  # names nothing its article holds
+        gold("Where did Macron go?", "squad/B", "Paris"),
+        gold("Did Lula visit Brasilia?", "squad/B", "no"),
+    )
+    squad = SquadSet("1.1", articles, questions)
+    out = evaluate.swapped(squad, questions[:4], seed=0)
+    corpus = " ".join(a.text for a in articles).casefold()
+    assert 1 <= len(out) <= 3 and all(q.question not in {g.question for g in questions} for q in out)
+    for q in out:
+        assert q.impossible and q.answers == () and q.answer_texts == ()
+        named = [q.question[a:b].casefold() for a, b in names_in(q.question)] + re.findall(r"\b\d{4}\b", q.question)
+        assert any(name not in corpus for name in named)  # "Putin" is in the file: never the swap
+        assert "putin" not in q.question.casefold()
+    assert evaluate.swapped(squad, questions[:4], seed=0) == out

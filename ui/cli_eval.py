@@ -83,6 +83,11 @@ def eval_group() -> None:
     "--cache/--no-cache", default=True, show_default=True,
     help="Read passage vectors encoded by an earlier run from .verbatim-eval/embeddings.sqlite (same model and text).",
 )  # fmt: skip
+@click.option(
+    "--swap-names", is_flag=True,
+    help="Ask each question with one name or year swapped for one the file never mentions (none can be "
+    "answered; questions with nothing to swap are left out): measures refusing what the articles never mention.",
+)  # fmt: skip
 @threshold_option
 @friendly_errors
 def squad_command(
@@ -100,6 +105,7 @@ def squad_command(
     asked_since: dt.datetime | None,
     asked_until: dt.datetime | None,
     cache: bool,
+    swap_names: bool,
     threshold: float | None,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
@@ -115,7 +121,7 @@ def squad_command(
             file, index_dir, limit, seed, against, load_models(weights),
             AnswerSettings(threshold=threshold, relative_dates=relative_dates),
             progress=_progress("asking"), reader=Reader(reader_dir, enabled=use_reader), articles=articles,
-            indexing=bar, embedder=embedder, asked=asked,
+            indexing=bar, embedder=embedder, asked=asked, swap_names=swap_names,
         )  # fmt: skip
     finally:
         bar.close()
@@ -124,7 +130,7 @@ def squad_command(
     summary = {
         "file": str(file), "against": str(against) if against else None, "seed": seed,
         "reader": str(reader_dir or "shipped") if use_reader else False, "articles": articles,
-        "relative_dates": relative_dates,
+        "relative_dates": relative_dates, "swap_names": swap_names,
         "asked_since": asked[0].isoformat() if asked[0] else None,
         "asked_until": asked[1].isoformat() if asked[1] else None, **summary,
     }  # fmt: skip
