@@ -70,8 +70,12 @@ def calibrate_reader(
     measures: dict[str, Any] | None = None,
     limit: int = 2000,
     news: Sequence[News] = (),
+    passes: int | None = None,
 ) -> dict[str, Any]:
     """Fit the combination, the confidence and the threshold for the reader in ``out``.
+
+    ``passes``: read this many contexts per question from now on (``ReaderSettings.passes``; None
+    keeps the folder's setting). The fit is for the reading it will serve with.
 
     ``news``: news files whose questions asked up to their day join the fit (the earlier part of
     news-dev, split by time), a read sentence counting right when it holds a gold answer string.
@@ -81,6 +85,9 @@ def calibrate_reader(
     if not (out / SETTINGS_FILE).exists():
         save_config(ReaderConfig(ReaderSettings(), Linear({}), 0.0), out)
     previous = load_config(out)
+    if passes is not None and passes != previous.settings.passes:
+        previous = dataclasses.replace(previous, settings=dataclasses.replace(previous.settings, passes=passes))
+        save_config(previous, out)
     reader = Reader(out)
     if not reader.available():
         raise RuntimeError(reader.status())

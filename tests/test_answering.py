@@ -104,6 +104,14 @@ def test_off_topic_questions_are_refused_with_closest_matches(answerer: Answerer
     assert [c.n for c in answer.closest] == list(range(1, len(answer.closest) + 1))
 
 
+@pytest.mark.parametrize("question", ["Did Blinken meet Putin?", "Did Blinken meet Xi Jinping?"])
+def test_a_question_about_someone_the_articles_never_mention_is_refused(answerer: Answerer, question: str) -> None:
+    answer = answerer.ask(question)  # Blinken is everywhere in the seeds; the other name nowhere
+    assert not answer.answered, answer.text
+    assert answer.text.startswith("The indexed articles don't answer this.")
+    assert answer.citations == ()
+
+
 def test_follow_ups_use_the_conversation(answerer: Answerer) -> None:
     first = answerer.ask("Who did Blinken meet in Ramallah?")
     history = [Turn("user", "Who did Blinken meet in Ramallah?"), Turn("assistant", first.text)]

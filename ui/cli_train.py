@@ -147,15 +147,28 @@ def reader_command(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("qa/reader"), show_default=True,
     help="The reader folder whose reader.json gets the combination, confidence and threshold.",
 )  # fmt: skip
+@click.option(
+    "--passes", type=click.IntRange(1, 4),
+    help="Contexts the reader reads per question from now on (each packs the best candidates the ones before "
+    "had no room for); default: keep the folder's setting.",
+)  # fmt: skip
 @news_option
 @friendly_errors
 def calibrate_command(
-    squad_file: Path, squad2: Path, split_seed: int, answer_rate: float, limit: int, out: Path, news: tuple[str, ...]
+    squad_file: Path,
+    squad2: Path,
+    split_seed: int,
+    answer_rate: float,
+    limit: int,
+    out: Path,
+    passes: int | None,
+    news: tuple[str, ...],
 ) -> None:
     """Refit only the reader's last step (sentence choice, confidence, threshold) for the weights in --out."""
     from lab.reader_calibration import calibrate_reader
 
     report = calibrate_reader(
-        squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit, news=parse_news(news)
-    )
+        squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit, news=parse_news(news),
+        passes=passes,
+    )  # fmt: skip
     print_table(report)
