@@ -34,7 +34,7 @@ from qa.query import Query, Turn, build_query
 from qa.reader import Reader, ReaderConfig, Reading
 from qa.reading import SpanFinder, choose_read_excerpts, read, reorder, short_answer
 from qa.sentence_ranking import Sentence, choose_excerpts, rank_sentences
-from qa.timeline import Story, StorySettings, arrange
+from qa.timeline import Story, StorySettings, arrange, lead_against_the_rest
 
 __all__ = ["REFUSAL", "Answer", "AnswerSettings", "Answerer", "Citation", "Result"]
 
@@ -203,7 +203,7 @@ class Answerer:
         pick leads and only reports older than it make the timeline.
         """
         until = intent.until if intent is not None else None
-        story = arrange(read_order, self.settings.story, until)
+        story = lead_against_the_rest(arrange(read_order, self.settings.story, until))
         if not (config.decides and "r_score" in story.ranked[0].features):
             return story, decision
         threshold = self._threshold(config.threshold)

@@ -8,13 +8,17 @@ question's as-of day already keeps later articles out), and those of earlier dat
 the timeline, oldest first. A question that names its own time is answered for that time: its
 newest report on or before the named time leads. Without the reader's scores nothing moves and there is no timeline:
 an empty timeline is better than a wrong one.
+
+A lead moved ahead of the reader's own pick is measured only against what is not an earlier
+report of its fact (``lead_against_the_rest``): the older report it supersedes is the same story
+told earlier, not a rival answer, so it does not lower the lead's confidence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.sentence_ranking import Sentence
 
@@ -39,10 +43,16 @@ class StorySettings:
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """The read sentences with the lead first, and the earlier reports (oldest first)."""
+    """The read sentences with the lead first, and the earlier reports (oldest first).
+
+    ``superseded``: every earlier report of the lead's fact (``earlier`` lists at most
+    ``StorySettings.timeline`` of them); ``moved``: the lead is not the first read sentence.
+    """
 
     ranked: tuple[Sentence, ...]
     earlier: tuple[Sentence, ...]
+    superseded: tuple[Sentence, ...] = ()
+    moved: bool = False
 
 
 def answering(read: Sequence[Sentence], settings: StorySettings) -> list[Sentence]:
@@ -94,4 +104,24 @@ def arrange(
         ),
         key=lambda s: (s.hit.article_date, -s.features["r_combined"]),
     )
-    return Story((lead, *rest), tuple(earlier[-settings.timeline :]))
+    moved = bool(ranked) and lead is not ranked[0]
+    return Story((lead, *rest), tuple(earlier[-settings.timeline :]), tuple(earlier), moved)
+
+
+def lead_against_the_rest(story: Story) -> Story:
+    """The story with a moved lead's leads over the others (``r_gap``, ``c_gap``) measured without the
+    earlier reports it supersedes; an unmoved lead already leads them, and stays as it is."""
+    if not story.moved or not story.superseded:
+        return story
+    lead, *rest = story.ranked
+    features = lead.features
+    if "r_score" not in features or "r_combined" not in features:
+        return story
+    gone = {id(s) for s in story.superseded}
+    rivals = [s.features for s in rest if id(s) not in gone and "r_score" in s.features and "r_combined" in s.features]
+    remeasured = {
+        **features,
+        "r_gap": features["r_score"] - max([features["r_null"], *(f["r_score"] for f in rivals)]),
+        "c_gap": features["r_combined"] - max(f["r_combined"] for f in rivals) if rivals else 5.0,
+    }
+    return replace(story, ranked=(replace(lead, features=remeasured), *rest))

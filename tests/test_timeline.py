@@ -52,6 +52,16 @@ def test_a_question_asked_as_of_a_day_never_hears_of_later_reports(story: LiveIn
     assert all(d is not None and d <= dt.date(2025, 3, 5) for d in seen)
 
 
+def test_an_earlier_report_of_the_same_fact_is_not_a_rival_of_the_newer_lead(story: LiveIndex) -> None:
+    """As of Wednesday, Wednesday's "eleven" leads even where the reader scores Monday's "four"
+    higher, and Monday's report of the same toll does not count against its confidence."""
+    answer = Answerer(story).ask(TOLL, as_of=dt.date(2025, 3, 5))
+    assert answer.citations[0].date == dt.date(2025, 3, 5)
+    assert [c.date for c in answer.timeline] == [dt.date(2025, 3, 3)]
+    assert answer.features["c_gap"] > 0 and answer.features["r_gap"] > 0
+    assert answer.confidence > 0.5
+
+
 def test_a_question_that_names_its_day_is_answered_for_that_day(story: LiveIndex) -> None:
     answer = Answerer(story).ask(
         "How many people had died in the Storm Halvar floods on Wednesday?", as_of=dt.date(2025, 3, 8)
