@@ -14,7 +14,10 @@ reader learns:
   best sentences, SQuAD 2.0's unanswerable questions (their own article's best sentences), and
   (with ``Mix.swapped``) a question whose name or year is swapped for one its article never
   mentions ("Did Blinken meet Putin?" of articles that never name Putin), read against the
-  article's sentences that best match the changed question.
+  article's sentences that best match the changed question; and (with ``Mix.edited``) a question
+  rewritten the ways SQuAD 2.0's writers made theirs unanswerable: a word turned into its
+  opposite ("first" for "last"), the question negated ("was not"), or one of its nouns swapped
+  for one its article never mentions, read against the article's sentences that best match it.
 
 Everything is seeded; nothing from the product's shipped text is used.
 """
@@ -52,6 +55,8 @@ class Mix:
         swapped: share of answerable questions whose name (a capitalised run of words after the
             first word) or year is replaced by one their article never mentions, answered "not
             here" (questions with nothing to swap stay answerable).
+        edited: share of answerable questions rewritten to be unanswerable (``edit_question``:
+            an opposite, a negation or a noun its article never mentions), answered "not here".
     """
 
     missing: float = 0.2
@@ -59,6 +64,7 @@ class Mix:
     cross: float = 0.35
     candidates: int = 12
     swapped: float = 0.0
+    edited: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +123,7 @@ def build_examples(
     mix = mix or Mix()
     ids = sorted(articles)
     names = name_pool(questions) if mix.swapped > 0 else {}
+    nouns = noun_pool(questions) if mix.edited > 0 else []
     out: list[Example] = []
     for question in questions:
         own = articles.get(question.article_id)
@@ -132,15 +139,31 @@ def build_examples(
         elif roll < mix.other_article + mix.missing:
             ranked = [s for s in own.ranked(question.question) if not _holds_answer(own.text(s), question)]
             out.append(_unanswered(question.question, ranked, own, rng, mix))
-        elif roll < mix.other_article + mix.missing + mix.swapped and (
-            changed := swap_name(question.question, own.article.text, names, rng)
-        ):
+        elif changed := _changed(question, own, roll - mix.other_article - mix.missing, names, nouns, rng, mix):
             out.append(_unanswered(changed, own.ranked(changed), own, rng, mix))
         else:
             example = _answered(question, own, articles, ids, rng, mix)
             if example is not None:
                 out.append(example)
     return out
+
+
+def _changed(
+    question: GoldQuestion,
+    own: ArticleSentences,
+    roll: float,
+    names: dict[int, list[str]],
+    nouns: Sequence[str],
+    rng: random.Random,
+    mix: Mix,
+) -> str | None:
+    """The question made unanswerable when ``roll`` (what is left of the draw) falls in the swapped
+    share (a name or year) or in the edited share after it; None: it stays answerable."""
+    if 0 <= roll < mix.swapped:
+        return swap_name(question.question, own.article.text, names, rng)
+    if 0 <= roll - mix.swapped < mix.edited:
+        return edit_question(question, own, nouns, rng)
+    return None
 
 
 _NAME = re.compile(r"\b[A-Z][\w'.&-]*(?:\s+(?:of\s+|the\s+|de\s+|and\s+)?[A-Z][\w'.&-]*)*")
@@ -196,6 +219,86 @@ def swap_name(
         if new.casefold() not in absent and not any(w.casefold() in absent for w in new.split() if len(w) > 3):
             return question[:a] + new + question[b:]
     return None
+
+
+_OPPOSITE_PAIRS = (
+    "first last", "largest smallest", "biggest smallest", "highest lowest", "most least", "earliest latest",
+    "oldest youngest", "longest shortest", "before after", "north south", "east west", "northern southern",
+    "eastern western", "maximum minimum", "increase decrease", "increased decreased", "won lost", "win lose",
+    "better worse", "best worst", "more less", "major minor", "upper lower", "inside outside", "above below",
+    "early late", "public private", "positive negative", "accepted rejected", "began ended", "start end",
+    "men women", "male female", "ancient modern", "internal external", "rich poor", "strong weak",
+    "open closed", "larger smaller", "higher lower", "older younger", "longer shorter", "fastest slowest",
+    "allowed banned", "legal illegal", "wet dry", "hot cold", "warmest coldest", "richest poorest",
+)  # fmt: skip
+OPPOSITES = {a: b for pair in _OPPOSITE_PAIRS for a, b in (pair.split(), pair.split()[::-1])}
+_NEGATED = {
+    "is": "isn't", "was": "wasn't", "are": "aren't", "were": "weren't", "did": "didn't", "does": "doesn't",
+    "do": "don't", "can": "can't", "could": "couldn't", "has": "hasn't", "have": "haven't", "had": "hadn't",
+    "will": "won't", "would": "wouldn't", "should": "shouldn't",
+}  # fmt: skip
+_AUXILIARY = re.compile(r"\b(" + "|".join(_NEGATED) + r")\b")
+_NEGATION = re.compile(r"\b(not|no|never|none|nor|without)\b|n't\b", re.IGNORECASE)
+# a noun heading its phrase: after a determiner, before the question's end or a preposition
+_AFTER_DETERMINER = re.compile(
+    r"\b(?:the|a|an|this|that|these|those|its|their)\s+([a-z]{4,})(?=\s*[?,]|\s+(?:of|in|for|to|on|at|by|with|from|"
+    r"that|was|is|were|are|did|does|do)\b)"
+)
+
+
+def noun_pool(questions: Sequence[GoldQuestion]) -> list[str]:
+    """Words the questions put after a determiner ("the river", "a bridge"): mostly nouns, sorted."""
+    found = {m.group(1) for q in questions for m in _AFTER_DETERMINER.finditer(q.question)}
+    return sorted(w for w in found if w not in _STOP and w not in OPPOSITES)
+
+
+def edit_question(
+    question: GoldQuestion, own: ArticleSentences, nouns: Sequence[str], rng: random.Random
+) -> str | None:
+    """The question rewritten so that its article no longer answers it, the ways SQuAD 2.0's writers did:
+
+    - **opposite**: a word turned into its opposite ("first" -> "last") that the answer's sentence
+      does not hold;
+    - **negation**: (half the time) its first auxiliary verb negated ("did" -> "didn't"), when
+      neither it nor the answer's sentence negates anything;
+    - **noun**: a noun it shares with the answer's sentence swapped for one (``nouns``) the article
+      never mentions.
+
+    None when none applies (no answer sentence, nothing to change)."""
+    gold = own.holding(question.answers[0]) if question.answers else None
+    if gold is None:
+        return None
+    text, said = question.question, own.text(gold)
+    held = {w.casefold() for w in re.findall(r"[A-Za-z]+", said)}
+    edits: list[tuple[int, int, str]] = []
+    for m in re.finditer(r"[A-Za-z]+", text):
+        opposite = OPPOSITES.get(m.group().casefold())
+        if opposite and opposite not in held:
+            edits.append((m.start(), m.end(), opposite.capitalize() if m.group()[0].isupper() else opposite))
+    auxiliary = _AUXILIARY.search(text)
+    negatable = auxiliary and auxiliary.start() > 0 and not _NEGATION.search(said) and not _NEGATION.search(text)
+    if negatable and rng.random() < 0.5:  # half the time: most questions have an auxiliary
+        assert auxiliary is not None
+        edits.append((auxiliary.start(), auxiliary.end(), _NEGATED[auxiliary.group()]))
+    folded = own.article.text.casefold()
+    shared = [
+        m for m in _AFTER_DETERMINER.finditer(text) if m.group(1) in held and m.group(1) not in _STOP | OPPOSITES.keys()
+    ]
+    if shared and nouns:
+        m = shared[rng.randrange(len(shared))]
+        for _ in range(20):
+            new = nouns[rng.randrange(len(nouns))]
+            if new not in folded and _plural(new) == _plural(m.group(1)):
+                edits.append((m.start(1), m.end(1), new))
+                break
+    if not edits:
+        return None
+    a, b, new = edits[rng.randrange(len(edits))]
+    return text[:a] + new + text[b:]
+
+
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith("ss")
 
 
 def _other(ids: Sequence[str], own: str, rng: random.Random) -> str:

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from qa.reader import Reader, ReaderSettings, base_model_folder, build_model, load_tokenizer, pack, read_batch
-from qa.reader_examples import ArticleSentences, Mix, build_examples, names_in, swap_name
+from qa.reader_examples import (
+    OPPOSITES,
+    ArticleSentences,
+    Mix,
+    build_examples,
+    edit_question,
+    names_in,
+    noun_pool,
+    swap_name,
+)
 from qa.reader_training import TrainSettings, train
 from qa.squad import GoldQuestion, SquadArticle, sample
 
@@ -103,6 +112,35 @@ def test_names_skip_the_question_word_and_keep_runs_whole() -> None:
     swapped = swap_name("Who built the bridge Tomas Veyra planned?", article, {2: ["Ada Lovelace"]}, random.Random(0))
     assert swapped == "Who built the bridge Ada Lovelace planned?"
     assert swap_name("Who built the first bridge?", article, {1: ["Veyra"]}, random.Random(0)) is None
+
+
+def test_edited_questions_ask_what_their_article_does_not_say(corpus) -> None:  # type: ignore[no-untyped-def]
+    articles, questions = corpus
+    river = articles["squad/Arlen"]
+    asked = _question(river.article, "q6", "Who was the engineer of the first bridge?", "Tomas Veyra")
+    seen = {edit_question(asked, river, ["castle", "engineer"], random.Random(seed)) for seed in range(40)}
+    assert seen == {
+        "Who was the engineer of the last bridge?",  # an opposite the answer's sentence does not hold
+        "Who wasn't the engineer of the first bridge?",  # a negation
+        "Who was the castle of the first bridge?",  # a noun the article never mentions
+    }
+    assert edit_question(questions[2], river, ["castle"], random.Random(0)) is None  # no answer sentence
+    negated = _question(river.article, "q7", "What is not done in winter?", "Fishing")
+    assert edit_question(negated, river, ["castle"], random.Random(0)) is None  # already negated, no noun it shares
+    assert noun_pool(questions) == []  # none heads a phrase: "the steel bridge", "a stone one"
+    assert all(OPPOSITES[OPPOSITES[w]] == w for w in ("first", "north", "won"))
+
+
+def test_edited_examples_are_unanswerable_and_leave_the_rest_alone(corpus) -> None:  # type: ignore[no-untyped-def]
+    articles, questions = corpus
+    plain = build_examples(articles, questions * 20, random.Random(4), Mix(missing=0.0, other_article=0.0))
+    mix = Mix(missing=0.0, other_article=0.0, edited=0.5)
+    examples = build_examples(articles, questions * 20, random.Random(4), mix)
+    asked = {q.question for q in questions}
+    edited = [e for e in examples if e.question not in asked]
+    assert len(edited) > 10 and all(e.answer is None and e.texts for e in edited)
+    assert sum(e.answer is not None for e in examples) > 20
+    assert len(examples) == len(plain)  # one example per question either way
 
 
 def test_a_second_pass_reads_what_the_first_had_no_room_for() -> None:

@@ -78,6 +78,11 @@ def train_group() -> None:
     "never mentions.",
 )  # fmt: skip
 @click.option(
+    "--edited", type=click.FloatRange(0.0, 0.5), default=0.0, show_default=True,
+    help="Share of answerable questions rewritten to be unanswerable, as SQuAD 2.0's writers did: a word "
+    "turned into its opposite, a negation, or a noun swapped for one the article never mentions.",
+)  # fmt: skip
+@click.option(
     "--missing", type=click.FloatRange(0.0, 0.5), default=0.2, show_default=True,
     help="Share of answerable questions made unanswerable by taking every answer-holding sentence out.",
 )  # fmt: skip
@@ -101,6 +106,7 @@ def reader_command(
     after: tuple[int, ...],
     after_seed: tuple[int, ...],
     swapped: float,
+    edited: float,
     missing: float,
     news: tuple[str, ...],
     json_out: Path | None,
@@ -117,7 +123,7 @@ def reader_command(
         squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
         checkpoint=checkpoint, news=parse_news(news), init=init, after=list(zip(after, after_seed, strict=True)),
-        mix=Mix(missing=missing, swapped=swapped),
+        mix=Mix(missing=missing, swapped=swapped, edited=edited),
     )  # fmt: skip
     print_table(report)
     if json_out:
