@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -333,7 +333,6 @@ class Reader:
         self._tokenizer: Any = None
         self._config: ReaderConfig | None = None
         self._problem: str | None = None if enabled else "the reader is turned off"
-        self._coalescer = Coalescer(lambda items: self.read_many(items))
 
     @property
     def config(self) -> ReaderConfig | None:
@@ -391,14 +390,11 @@ class Reader:
         self._model = model
 
     def read(self, question: str, texts: Sequence[str], order: Sequence[tuple[int, int]]) -> Reading | None:
-        """Read the best of ``texts`` (best first) with ``question``; None without a reader.
-
-        Questions read at the same moment by other threads (concurrent users) are read in one batch
-        with this one (``Coalescer``): one forward pass for all of them costs less than one each."""
+        """Read the best of ``texts`` (best first) with ``question``; None without a reader."""
         if not texts or not self._load():
             return None
         assert self._config is not None
-        return self._coalescer.read((question, texts, order))
+        return self.read_many([(question, texts, order)])[0]
 
     def read_many(
         self,
@@ -410,66 +406,6 @@ class Reader:
             raise RuntimeError(self.status())
         assert self._config is not None
         return read_batch(self._model, self._tokenizer, items, settings or self._config.settings, self._tokenizer_lock)
-
-
-class Coalescer:
-    """Reads that arrive while another is running wait, and are then read together in one batch.
-
-    The first caller reads at once; callers arriving meanwhile queue; when a batch finishes, one of
-    the waiting callers reads everything queued (at most ``most``) for all of them. One caller alone
-    is never delayed; under load, batches grow to the number of waiting questions.
-    """
-
-    def __init__(self, read_many: Callable[[Sequence[Item]], list[Reading]], most: int = 8) -> None:
-        self._read_many = read_many
-        self._most = most
-        self._cond = threading.Condition()
-        self._queue: list[_Slot] = []
-        self._busy = False
-        self.batches: list[int] = []  # sizes of the batches read (the last 1,000), for measuring
-
-    def read(self, item: Item) -> Reading:
-        """``item`` read, alone or with whatever else is waiting."""
-        slot = _Slot(item)
-        with self._cond:
-            self._queue.append(slot)
-            while not slot.done and self._busy:
-                self._cond.wait()
-            if slot.done:
-                return slot.result()
-            self._busy = True
-            mine = [slot, *[s for s in self._queue if s is not slot][: self._most - 1]]
-            taken = {id(s) for s in mine}
-            self._queue = [s for s in self._queue if id(s) not in taken]
-        try:
-            readings = self._read_many([s.item for s in mine])
-            for s, reading in zip(mine, readings, strict=True):
-                s.reading = reading
-        except BaseException as exc:
-            for s in mine:
-                s.error = exc
-        finally:
-            with self._cond:
-                for s in mine:
-                    s.done = True
-                self.batches = [*self.batches[-999:], len(mine)]
-                self._busy = False
-                self._cond.notify_all()
-        return slot.result()
-
-
-@dataclass(slots=True)
-class _Slot:
-    item: Item
-    reading: Reading | None = None
-    error: BaseException | None = None
-    done: bool = False
-
-    def result(self) -> Reading:
-        if self.error is not None:
-            raise self.error
-        assert self.reading is not None
-        return self.reading
 
 
 def read_batch(

@@ -4,9 +4,6 @@ with the shipped weights cite true slices, and a missing or broken reader falls 
 from __future__ import annotations
 
 import shutil
-import threading
-import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -14,17 +11,7 @@ import pytest
 from index.live import LiveIndex
 from qa.answering import Answerer
 from qa.query import Turn
-from qa.reader import (
-    Coalescer,
-    Item,
-    Reader,
-    ReaderSettings,
-    Reading,
-    base_model_folder,
-    load_tokenizer,
-    pack,
-    shipped_folder,
-)
+from qa.reader import Reader, ReaderSettings, base_model_folder, load_tokenizer, pack, shipped_folder
 from tests.test_answering import assert_true_citations
 
 SENTENCES = [
@@ -80,47 +67,6 @@ def test_a_question_the_text_does_not_answer_scores_below_one_it_does(reader: Re
     best_answered, best_unanswered = answered.best(), unanswered.best()
     assert best_answered is not None and best_unanswered is not None
     assert answered.features(best_answered)["r_margin"] > unanswered.features(best_unanswered)["r_margin"]
-
-
-def test_questions_read_at_the_same_moment_share_one_batch_and_read_as_alone(reader: Reader) -> None:
-    questions = ["When will the new bridge open?", "How much does the bridge cost?", "Who is the mayor?",
-                 "When did the council meet?", "What did residents ask about?"]  # fmt: skip
-    items: list[Item] = [(q, SENTENCES, [(0, i) for i in range(4)]) for q in questions]
-    alone = [reader.read_many([item])[0] for item in items]
-    opened, calls = threading.Event(), []
-
-    def gated(batch: Sequence[Item]) -> list[Reading]:  # the real reader; the first read waits for the others
-        calls.append(len(batch))
-        if len(calls) == 1:
-            opened.wait(30)
-        return reader.read_many(batch)
-
-    coalescer = Coalescer(gated)
-    got: dict[int, Reading] = {}
-    threads = [threading.Thread(target=lambda i=i: got.__setitem__(i, coalescer.read(items[i]))) for i in range(5)]
-    threads[0].start()
-    while not calls:
-        time.sleep(0.01)
-    for t in threads[1:]:
-        t.start()
-    while len(coalescer._queue) < 4:  # the other four wait while the first is read
-        time.sleep(0.01)
-    opened.set()
-    for t in threads:
-        t.join(30)
-    assert calls == [1, 4] and coalescer.batches == [1, 4]
-    for i, reading in got.items():
-        assert reading.spans == alone[i].spans and reading.best() == alone[i].best()
-        assert reading.scores == pytest.approx(alone[i].scores, abs=1e-3)
-        assert reading.null == pytest.approx(alone[i].null, abs=1e-3)
-
-
-def test_a_failed_batch_raises_in_every_question_it_held() -> None:
-    def broken(batch: Sequence[Item]) -> list[Reading]:
-        raise RuntimeError("the model is gone")
-
-    with pytest.raises(RuntimeError, match="the model is gone"):
-        Coalescer(broken).read(("Who?", ["Nobody."], [(0, 0)]))
 
 
 def test_answers_read_from_the_seeds_cite_true_slices_and_mark_a_short_answer(seeds_live: LiveIndex) -> None:
