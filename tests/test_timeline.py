@@ -58,7 +58,7 @@ def test_an_earlier_report_of_the_same_fact_is_not_a_rival_of_the_newer_lead(sto
     answer = Answerer(story).ask(TOLL, as_of=dt.date(2025, 3, 5))
     assert answer.citations[0].date == dt.date(2025, 3, 5)
     assert [c.date for c in answer.timeline] == [dt.date(2025, 3, 3)]
-    assert answer.features["c_gap"] > 0 and answer.features["r_gap"] > 0
+    assert answer.features is not None and answer.features["c_gap"] > 0 and answer.features["r_gap"] > 0
     assert answer.confidence > 0.5
 
 
