@@ -232,6 +232,7 @@ _OPPOSITE_PAIRS = (
     "allowed banned", "legal illegal", "wet dry", "hot cold", "warmest coldest", "richest poorest",
 )  # fmt: skip
 OPPOSITES = {a: b for pair in _OPPOSITE_PAIRS for a, b in (pair.split(), pair.split()[::-1])}
+_NOT_NOUNS = _STOP | OPPOSITES.keys()  # what a noun swap never takes out or puts in
 _NEGATED = {
     "is": "isn't", "was": "wasn't", "are": "aren't", "were": "weren't", "did": "didn't", "does": "doesn't",
     "do": "don't", "can": "can't", "could": "couldn't", "has": "hasn't", "have": "haven't", "had": "hadn't",
@@ -249,7 +250,7 @@ _AFTER_DETERMINER = re.compile(
 def noun_pool(questions: Sequence[GoldQuestion]) -> list[str]:
     """Words the questions put after a determiner ("the river", "a bridge"): mostly nouns, sorted."""
     found = {m.group(1) for q in questions for m in _AFTER_DETERMINER.finditer(q.question)}
-    return sorted(w for w in found if w not in _STOP and w not in OPPOSITES)
+    return sorted(found - _NOT_NOUNS)
 
 
 def edit_question(
@@ -276,14 +277,16 @@ def edit_question(
         if opposite and opposite not in held:
             edits.append((m.start(), m.end(), opposite.capitalize() if m.group()[0].isupper() else opposite))
     auxiliary = _AUXILIARY.search(text)
-    negatable = auxiliary and auxiliary.start() > 0 and not _NEGATION.search(said) and not _NEGATION.search(text)
-    if negatable and rng.random() < 0.5:  # half the time: most questions have an auxiliary
-        assert auxiliary is not None
+    if (
+        auxiliary
+        and auxiliary.start() > 0
+        and not _NEGATION.search(said)
+        and not _NEGATION.search(text)
+        and rng.random() < 0.5  # half the time: most questions have an auxiliary
+    ):
         edits.append((auxiliary.start(), auxiliary.end(), _NEGATED[auxiliary.group()]))
     folded = own.article.text.casefold()
-    shared = [
-        m for m in _AFTER_DETERMINER.finditer(text) if m.group(1) in held and m.group(1) not in _STOP | OPPOSITES.keys()
-    ]
+    shared = [m for m in _AFTER_DETERMINER.finditer(text) if m.group(1) in held and m.group(1) not in _NOT_NOUNS]
     if shared and nouns:
         m = shared[rng.randrange(len(shared))]
         for _ in range(20):

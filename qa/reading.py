@@ -58,8 +58,12 @@ def with_combined(read: Sequence[Features], combine: Linear | None) -> None:
     for features in read:
         features["r_combined"] = combine.score(features) if combine else features["r_score"]
     for features in read:
-        others = [f["r_combined"] for f in read if f is not features]
-        features["c_gap"] = features["r_combined"] - max(others) if others else 5.0
+        features["c_gap"] = lead_over(features["r_combined"], [f["r_combined"] for f in read if f is not features])
+
+
+def lead_over(combined: float, others: Sequence[float]) -> float:
+    """A read sentence's lead over the best of the others (``c_gap``); 5.0 when it was read alone."""
+    return combined - max(others) if others else 5.0
 
 
 def choose_read_excerpts(ranked: Sequence[Sentence], models: Models, limit: int) -> list[Sentence]:

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from qa.reading import lead_over
 from qa.sentence_ranking import Sentence
 
 
@@ -122,6 +123,6 @@ def lead_against_the_rest(story: Story) -> Story:
     remeasured = {
         **features,
         "r_gap": features["r_score"] - max([features["r_null"], *(f["r_score"] for f in rivals)]),
-        "c_gap": features["r_combined"] - max(f["r_combined"] for f in rivals) if rivals else 5.0,
+        "c_gap": lead_over(features["r_combined"], [f["r_combined"] for f in rivals]),
     }
     return replace(story, ranked=(replace(lead, features=remeasured), *rest))

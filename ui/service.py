@@ -43,24 +43,14 @@ def yielding(work: Callable[[], T]) -> T:
     answers leave them free, so users keep their answer times while it runs. On Linux a thread has
     its own niceness; elsewhere, or where it cannot be set, the work runs as it would have.
     """
-    result: list[T] = []
-    failure: list[BaseException] = []
+    with ThreadPoolExecutor(1, thread_name_prefix="verbatim-reindex", initializer=_nicer) as worker:
+        return worker.submit(work).result()
 
-    def run() -> None:
-        with contextlib.suppress(AttributeError, OSError):
-            me = threading.get_native_id()
-            os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + REINDEX_NICENESS))
-        try:
-            result.append(work())
-        except BaseException as exc:  # handed to the caller's thread below
-            failure.append(exc)
 
-    worker = threading.Thread(target=run, name="verbatim-reindex", daemon=True)
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
-    return result[0]
+def _nicer() -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + REINDEX_NICENESS))
 
 
 def article_json(record: ArticleRecord) -> dict[str, Any]:
