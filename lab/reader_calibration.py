@@ -71,6 +71,7 @@ def calibrate_reader(
     limit: int = 2000,
     news: Sequence[News] = (),
     passes: int | None = None,
+    news_weight: float = 1.0,
 ) -> dict[str, Any]:
     """Fit the combination, the confidence and the threshold for the reader in ``out``.
 
@@ -103,10 +104,12 @@ def calibrate_reader(
     chosen = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None]
     features = [r.features[i] for r, i in chosen]
     labels = [r.labels[i] for r, i in chosen]
-    confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES)
+    stems = {item.file.stem for item in news}
+    weights = [news_weight if r.population in stems else 1.0 for r, _ in chosen]
+    confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES, weights=weights)
     scores = [confidence.probability(f) for f in features]
     threshold = choose_threshold(scores, [r.answerable for r, _ in chosen], answer_rate)
-    found = _measures(rows, picks, chosen, scores, threshold)
+    found = {**_measures(rows, picks, chosen, scores, threshold), "news_weight": news_weight}
     config = dataclasses.replace(
         previous, confidence=confidence, threshold=threshold, combine=combine, decides=True,
         note=note if note is not None else previous.note,

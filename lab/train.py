@@ -97,6 +97,7 @@ def train_reader(
     init: Path | None = None,
     after: Sequence[tuple[int, int]] = (),
     mix: Mix | None = None,
+    news_weight: float = 1.0,
 ) -> dict[str, Any]:
     """Build the examples from the SQuAD files, fine-tune (checkpointed), write the weights to
     ``out``, then fit the reader's combination, confidence and threshold on the calibration articles.
@@ -139,7 +140,8 @@ def train_reader(
     )
     from lab.reader_calibration import calibrate_reader  # imported late: the last step of a long run
 
-    report = calibrate_reader(file, squad2, out, split_seed, answer_rate, progress, note=note, news=news, measures={
+    report = calibrate_reader(file, squad2, out, split_seed, answer_rate, progress, note=note, news=news,
+                              news_weight=news_weight, measures={
         **run, "examples": len(built), "examples_with_answer": sum(e.answer is not None for e in built),
     })  # fmt: skip
     return {"out": str(out), **report}

@@ -34,6 +34,21 @@ def test_logistic_regression_is_calibrated_on_its_own_data() -> None:
     assert 1.6 < model.weights["x"] / model.scales["x"] < 2.4
 
 
+def test_a_row_weighted_twice_counts_as_that_row_given_twice() -> None:
+    """The calibration's ``--news-weight`` rests on this: a weight is a count in the fit."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=400)
+    y = list(rng.random(400) < 1 / (1 + np.exp(-x)))
+    rows = [{"x": float(v)} for v in x]
+    doubled = [2.0 if i < 100 else 1.0 for i in range(400)]
+    weighted = fit_logistic(rows, y, ("x",), weights=doubled)
+    repeated = fit_logistic(rows + rows[:100], y + y[:100], ("x",))
+    for probe in (-2.0, 0.0, 1.5):
+        assert abs(weighted.probability({"x": probe}) - repeated.probability({"x": probe})) < 0.02
+    plain = fit_logistic(rows, y, ("x",))
+    assert abs(weighted.probability({"x": 1.5}) - plain.probability({"x": 1.5})) > 1e-4
+
+
 def test_threshold_keeps_the_asked_share_answered() -> None:
     confidences = [i / 100 for i in range(100)]
     threshold = choose_threshold(confidences, [True] * 100, 0.9)

@@ -22,6 +22,14 @@ news_option = click.option(
     metavar="FILE:YYYY-MM-DD",
     help="A news file whose questions asked up to the day join the confidence's fit (repeatable).",
 )
+news_weight_option = click.option(
+    "--news-question-weight",
+    "news_weight",
+    type=click.FloatRange(0.0),
+    default=1.0,
+    show_default=True,
+    help="How much each --news question counts in the confidence's fit against a SQuAD one.",
+)
 
 
 @click.group("train")
@@ -87,6 +95,7 @@ def train_group() -> None:
     help="Share of answerable questions made unanswerable by taking every answer-holding sentence out.",
 )  # fmt: skip
 @news_option
+@news_weight_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @friendly_errors
 def reader_command(
@@ -109,6 +118,7 @@ def reader_command(
     edited: float,
     missing: float,
     news: tuple[str, ...],
+    news_weight: float,
     json_out: Path | None,
 ) -> None:
     """Fine-tune the packaged MiniLM as the extractive reader (uses a GPU when torch finds one)."""
@@ -123,7 +133,7 @@ def reader_command(
         squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
         checkpoint=checkpoint, news=parse_news(news), init=init, after=list(zip(after, after_seed, strict=True)),
-        mix=Mix(missing=missing, swapped=swapped, edited=edited),
+        mix=Mix(missing=missing, swapped=swapped, edited=edited), news_weight=news_weight,
     )  # fmt: skip
     print_table(report)
     if json_out:
@@ -159,6 +169,7 @@ def reader_command(
     "had no room for); default: keep the folder's setting.",
 )  # fmt: skip
 @news_option
+@news_weight_option
 @friendly_errors
 def calibrate_command(
     squad_file: Path,
@@ -169,12 +180,13 @@ def calibrate_command(
     out: Path,
     passes: int | None,
     news: tuple[str, ...],
+    news_weight: float,
 ) -> None:
     """Refit only the reader's last step (sentence choice, confidence, threshold) for the weights in --out."""
     from lab.reader_calibration import calibrate_reader
 
     report = calibrate_reader(
         squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit, news=parse_news(news),
-        passes=passes,
+        passes=passes, news_weight=news_weight,
     )  # fmt: skip
     print_table(report)

@@ -19,6 +19,7 @@ from pathlib import Path
 from lab.reader_calibration import Row, _load_rows, _pick
 from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
 from qa.metrics import auroc, expected_calibration_error
+from qa.models import Features
 from qa.reader import COMBINE_FEATURES, CONFIDENCE_FEATURES
 
 PREVIOUS = (  # the confidence's features until 2026-12-02
@@ -52,16 +53,39 @@ VARIANTS: dict[str, tuple[Sequence[str], Callable[[Row], float]]] = {
 }
 
 
-def main(path: Path) -> None:
+def chosen_rows(path: Path) -> tuple[list[tuple[Row, int]], list[Features], list[bool]]:
+    """Each calibration question's sentence as the combination picks it, with its features and label."""
     rows = _load_rows(path)
     assert rows is not None
     combine = fit_ranker([Group(r.features, r.labels) for r in rows if r.answerable], COMBINE_FEATURES)
     picks = [_pick(r, combine) for r in rows]
     chosen = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None]
+    return chosen, [r.features[i] for r, i in chosen], [r.labels[i] for r, i in chosen]
+
+
+def out_of_fold(
+    chosen: Sequence[tuple[Row, int]],
+    features: Sequence[Features],
+    labels: Sequence[bool],
+    names: Sequence[str],
+    weight: Callable[[Row], float],
+) -> list[float]:
+    """The confidence of each row from a fit on the four folds (by question, seeded) it is not in."""
     rng = random.Random(7)
     folds = [rng.randrange(5) for _ in chosen]
-    features = [r.features[i] for r, i in chosen]
-    labels = [r.labels[i] for r, i in chosen]
+    scores = [0.0] * len(chosen)
+    for fold in range(5):
+        train = [k for k, f in enumerate(folds) if f != fold]
+        model = fit_logistic([features[k] for k in train], [labels[k] for k in train], names,
+                             weights=[weight(chosen[k][0]) for k in train])  # fmt: skip
+        for k, f in enumerate(folds):
+            if f == fold:
+                scores[k] = model.probability(features[k])
+    return scores
+
+
+def main(path: Path) -> None:
+    chosen, features, labels = chosen_rows(path)
     print(
         "| variant | "
         + " | ".join(f"{p[:16]}: ECE / answered / AUROC" for p in POPULATIONS)
@@ -69,14 +93,7 @@ def main(path: Path) -> None:
     )
     print("|---" * (len(POPULATIONS) + 2) + "|")
     for name, (names, weight) in VARIANTS.items():
-        scores = [0.0] * len(chosen)
-        for fold in range(5):
-            train = [k for k, f in enumerate(folds) if f != fold]
-            model = fit_logistic([features[k] for k in train], [labels[k] for k in train], names,
-                                 weights=[weight(chosen[k][0]) for k in train])  # fmt: skip
-            for k, f in enumerate(folds):
-                if f == fold:
-                    scores[k] = model.probability(features[k])
+        scores = out_of_fold(chosen, features, labels, names, weight)
         threshold = choose_threshold(scores, [r.answerable for r, _ in chosen], 0.9)
         cells = []
         for population in POPULATIONS:
