@@ -109,7 +109,8 @@ def calibrate_reader(
     confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES, weights=weights)
     scores = [confidence.probability(f) for f in features]
     threshold = choose_threshold(scores, [r.answerable for r, _ in chosen], answer_rate)
-    found = {**_measures(rows, picks, chosen, scores, threshold), "news_weight": news_weight}
+    found = _measures(rows, picks, chosen, scores, threshold)
+    found |= {"news_weight": news_weight, "answer_rate": answer_rate}
     config = dataclasses.replace(
         previous, confidence=confidence, threshold=threshold, combine=combine, decides=True,
         note=note if note is not None else previous.note,

@@ -30,15 +30,17 @@ def slice_eval(
 def test_retrieval_and_citation_quality_hold_their_floors(slice_eval: tuple[dict[str, Any], EvalRun, Path]) -> None:
     summary, _, _ = slice_eval
     assert summary["questions"] == 300
-    # measured on this slice (2026-12-02, the reader trained on SQuAD train in two stages; issue 18):
-    # hit@1 0.840, hit@5 0.967, mrr@10 0.897, cited 0.820, short-answer F1 0.681, answered 0.890, AUROC 0.860,
-    # reader with the gold sentence forced in 0.837 (first stage: cited 0.810, F1 0.678, answered 0.883, AUROC 0.859)
+    # measured on this slice (2026-12-06, stage 4 recalibrated with news questions counted twice and
+    # 87 % of the calibration's answerable questions answered; issue 18): hit@1 0.840, hit@5 0.967,
+    # mrr@10 0.897, cited 0.797, short-answer F1 0.650, answered 0.857, AUROC 0.854, ECE 0.075, reader
+    # with the gold sentence forced in 0.817 (the calibration before: F1 0.660, answered 0.880, ECE 0.091)
     floors = {
-        "hit@1": 0.82, "hit@5": 0.94, "mrr@10": 0.87, "cited_sentence_accuracy": 0.79, "answered_rate": 0.85,
-        "f1": 0.65, "reader_cited_gold_forced": 0.80, "auroc": 0.82,
+        "hit@1": 0.82, "hit@5": 0.94, "mrr@10": 0.87, "cited_sentence_accuracy": 0.78, "answered_rate": 0.83,
+        "f1": 0.62, "reader_cited_gold_forced": 0.80, "auroc": 0.82,
     }  # fmt: skip
     below = {k: (summary[k], floor) for k, floor in floors.items() if summary[k] < floor}
     assert below == {}
+    assert summary["ece"] <= 0.10, "the shown confidence drifted from what it means"
 
 
 def test_every_citation_is_a_true_slice_of_its_article(
