@@ -99,9 +99,7 @@ def calibrate_reader(
     if rows is None:
         rows = _read_rows(reader, file, squad, second, calibration, calibration2, split_seed, limit, news, progress)
         _save_rows(cache, rows)
-    combine = fit_ranker([Group(r.features, r.labels) for r in rows if r.answerable], COMBINE_FEATURES)
-    picks = [_pick(r, combine) for r in rows]
-    chosen = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None]
+    combine, picks, chosen = choose_sentences(rows)
     features = [r.features[i] for r, i in chosen]
     labels = [r.labels[i] for r, i in chosen]
     stems = {item.file.stem for item in news}
@@ -211,6 +209,13 @@ def _row(question: GoldQuestion, result: Result, foreign: bool, open_rule: bool,
     else:
         labels = [answerable and _holds(question, s.hit.passage.article_id, s.start, s.end) for s in read]
     return Row([dict(s.features) for s in read], labels, answerable, population)
+
+
+def choose_sentences(rows: Sequence[Row]) -> tuple[Linear, list[int | None], list[tuple[Row, int]]]:
+    """The combination fitted on the answerable rows, each row's pick, and the rows with a pick."""
+    combine = fit_ranker([Group(r.features, r.labels) for r in rows if r.answerable], COMBINE_FEATURES)
+    picks = [_pick(r, combine) for r in rows]
+    return combine, picks, [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None]
 
 
 def _pick(row: Row, combine: Linear) -> int | None:

@@ -35,7 +35,7 @@ def test_logistic_regression_is_calibrated_on_its_own_data() -> None:
 
 
 def test_a_row_weighted_twice_counts_as_that_row_given_twice() -> None:
-    """The calibration's ``--news-weight`` rests on this: a weight is a count in the fit."""
+    """``--news-question-weight`` rests on this: a weight is a count in the fit."""
     rng = np.random.default_rng(2)
     x = rng.normal(size=400)
     y = list(rng.random(400) < 1 / (1 + np.exp(-x)))

@@ -14,21 +14,15 @@ ROWS: a file of `.verbatim-train/calibration-rows/` (the shipped reader's: `rows
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from docs.scripts.calibration_weights import POPULATIONS, chosen_rows, out_of_fold
-from lab.reader_calibration import Row
+from docs.scripts.calibration_weights import POPULATIONS, chosen_rows, news, out_of_fold
 from qa.fitting import choose_threshold
 from qa.metrics import auroc, expected_calibration_error
 from qa.reader import CONFIDENCE_FEATURES
 
 NEWS_WEIGHTS = (1.0, 2.0, 3.0)
 ANSWER_RATES = (0.90, 0.87, 0.85)
-
-
-def news_question_weight(factor: float) -> Callable[[Row], float]:
-    return lambda r: factor if r.population.startswith("rtqa") else 1.0
 
 
 def main(path: Path) -> None:
@@ -38,7 +32,7 @@ def main(path: Path) -> None:
           + " | 2.0 unanswerable refused |")  # fmt: skip
     print("|---" * (len(POPULATIONS) + 3) + "|")
     for factor in NEWS_WEIGHTS:
-        scores = out_of_fold(chosen, features, labels, CONFIDENCE_FEATURES, news_question_weight(factor))
+        scores = out_of_fold(chosen, features, labels, CONFIDENCE_FEATURES, news(factor))
         for rate in ANSWER_RATES:
             threshold = choose_threshold(scores, [r.answerable for r, _ in chosen], rate)
             cells = []

@@ -16,11 +16,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lab.reader_calibration import Row, _load_rows, _pick
-from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
+from lab.reader_calibration import Row, _load_rows, choose_sentences
+from qa.fitting import choose_threshold, fit_logistic
 from qa.metrics import auroc, expected_calibration_error
 from qa.models import Features
-from qa.reader import COMBINE_FEATURES, CONFIDENCE_FEATURES
+from qa.reader import CONFIDENCE_FEATURES
 
 PREVIOUS = (  # the confidence's features until 2026-12-02
     "r_margin", "r_gap", "r_score", "r_null", "r_combined", "c_gap", "s_score", "p_score", "s_coverage", "p_dense",
@@ -57,9 +57,7 @@ def chosen_rows(path: Path) -> tuple[list[tuple[Row, int]], list[Features], list
     """Each calibration question's sentence as the combination picks it, with its features and label."""
     rows = _load_rows(path)
     assert rows is not None
-    combine = fit_ranker([Group(r.features, r.labels) for r in rows if r.answerable], COMBINE_FEATURES)
-    picks = [_pick(r, combine) for r in rows]
-    chosen = [(r, i) for r, i in zip(rows, picks, strict=True) if i is not None]
+    _, _, chosen = choose_sentences(rows)
     return chosen, [r.features[i] for r, i in chosen], [r.labels[i] for r, i in chosen]
 
 
