@@ -72,11 +72,14 @@ def calibrate_reader(
     news: Sequence[News] = (),
     passes: int | None = None,
     news_weight: float = 1.0,
+    max_length: int | None = None,
+    candidates: int | None = None,
 ) -> dict[str, Any]:
     """Fit the combination, the confidence and the threshold for the reader in ``out``.
 
-    ``passes``: read this many contexts per question from now on (``ReaderSettings.passes``; None
-    keeps the folder's setting). The fit is for the reading it will serve with.
+    ``passes``, ``max_length``, ``candidates``: read this way from now on (the ``ReaderSettings``
+    fields of those names; None keeps the folder's setting). The fit is for the reading it will
+    serve with.
 
     ``news``: news files whose questions asked up to their day join the fit (the earlier part of
     news-dev, split by time), a read sentence counting right when it holds a gold answer string.
@@ -86,8 +89,10 @@ def calibrate_reader(
     if not (out / SETTINGS_FILE).exists():
         save_config(ReaderConfig(ReaderSettings(), Linear({}), 0.0), out)
     previous = load_config(out)
-    if passes is not None and passes != previous.settings.passes:
-        previous = dataclasses.replace(previous, settings=dataclasses.replace(previous.settings, passes=passes))
+    reading = {"passes": passes, "max_length": max_length, "candidates": candidates}
+    changes = {k: v for k, v in reading.items() if v is not None and v != getattr(previous.settings, k)}
+    if changes:
+        previous = dataclasses.replace(previous, settings=dataclasses.replace(previous.settings, **changes))
         save_config(previous, out)
     reader = Reader(out)
     if not reader.available():

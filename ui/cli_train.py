@@ -168,6 +168,14 @@ def reader_command(
     help="Contexts the reader reads per question from now on (each packs the best candidates the ones before "
     "had no room for); default: keep the folder's setting.",
 )  # fmt: skip
+@click.option(
+    "--max-length", type=click.IntRange(64, 512),
+    help="Tokens in one reading (question, context and 3 markers) from now on; default: keep the folder's setting.",
+)  # fmt: skip
+@click.option(
+    "--candidates", type=click.IntRange(1, 64),
+    help="The rankers' best sentences one reading may pack from now on; default: keep the folder's setting.",
+)  # fmt: skip
 @news_option
 @news_weight_option
 @friendly_errors
@@ -179,6 +187,8 @@ def calibrate_command(
     limit: int,
     out: Path,
     passes: int | None,
+    max_length: int | None,
+    candidates: int | None,
     news: tuple[str, ...],
     news_weight: float,
 ) -> None:
@@ -187,6 +197,6 @@ def calibrate_command(
 
     report = calibrate_reader(
         squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit, news=parse_news(news),
-        passes=passes, news_weight=news_weight,
+        passes=passes, news_weight=news_weight, max_length=max_length, candidates=candidates,
     )  # fmt: skip
     print_table(report)
