@@ -29,7 +29,7 @@ from lab.fit import News
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
 from qa.metrics import auroc, contains_answer, expected_calibration_error
-from qa.models import Features, Linear, load_models
+from qa.models import Confidence, Features, Linear, Trees, load_models, trees_from_sklearn
 from qa.reader import (
     COMBINE_FEATURES,
     CONFIDENCE_FEATURES,
@@ -74,6 +74,7 @@ def calibrate_reader(
     news_weight: float = 1.0,
     max_length: int | None = None,
     candidates: int | None = None,
+    model: str = "logistic",
 ) -> dict[str, Any]:
     """Fit the combination, the confidence and the threshold for the reader in ``out``.
 
@@ -83,6 +84,8 @@ def calibrate_reader(
 
     ``news``: news files whose questions asked up to their day join the fit (the earlier part of
     news-dev, split by time), a read sentence counting right when it holds a gold answer string.
+
+    ``model``: the confidence's form, "logistic" or "trees" (``fit_trees``).
     """
     from lab.train import reader_split
 
@@ -109,11 +112,14 @@ def calibrate_reader(
     labels = [r.labels[i] for r, i in chosen]
     stems = {item.file.stem for item in news}
     weights = [news_weight if r.population in stems else 1.0 for r, _ in chosen]
-    confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES, weights=weights)
+    if model == "trees":
+        confidence: Confidence = fit_trees(features, labels, CONFIDENCE_FEATURES, weights)
+    else:
+        confidence = fit_logistic(features, labels, CONFIDENCE_FEATURES, weights=weights)
     scores = [confidence.probability(f) for f in features]
     threshold = choose_threshold(scores, [r.answerable for r, _ in chosen], answer_rate)
-    found = _measures(rows, picks, chosen, scores, threshold)
-    found |= {"news_weight": news_weight, "answer_rate": answer_rate}
+    found: dict[str, Any] = {**_measures(rows, picks, chosen, scores, threshold)}
+    found |= {"news_weight": news_weight, "answer_rate": answer_rate, "confidence_model": model}
     config = dataclasses.replace(
         previous, confidence=confidence, threshold=threshold, combine=combine, decides=True,
         note=note if note is not None else previous.note,
@@ -121,6 +127,24 @@ def calibrate_reader(
     )  # fmt: skip
     save_config(config, out)
     return {**found, "threshold": threshold, "combine": combine.weights}
+
+
+def fit_trees(
+    features: Sequence[Features], labels: Sequence[bool], names: Sequence[str], weights: Sequence[float]
+) -> Trees:
+    """Gradient-boosted trees as the confidence (seeded, shallow, regularised; no early stopping, so
+    the fit depends only on the rows). Chosen out of fold against the logistic and a spline logistic
+    (``docs/scripts/reading_limits.py``)."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x = np.array([[f.get(n, 0.0) for n in names] for f in features], dtype=np.float64)
+    model = HistGradientBoostingClassifier(
+        max_depth=3, max_iter=400, learning_rate=0.03, l2_regularization=1.0, min_samples_leaf=40,
+        early_stopping=False, random_state=0,
+    )  # fmt: skip
+    model.fit(x, np.array(labels, dtype=bool), sample_weight=np.array(weights, dtype=np.float64))
+    return trees_from_sklearn(model, tuple(names))
 
 
 def _read_rows(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.models import Features, Linear, Models
+from qa.models import Confidence, Features, Models
 from qa.sentence_ranking import Sentence
 
 
@@ -40,7 +40,7 @@ def decide(ranked: Sequence[Sentence], models: Models, threshold: float) -> Deci
     return Decision(confidence >= threshold, confidence, features)
 
 
-def decide_read(read: Sequence[Sentence], confidence: Linear, threshold: float) -> Decision:
+def decide_read(read: Sequence[Sentence], confidence: Confidence, threshold: float) -> Decision:
     """The decision on the reader's order (its pick first, with its reading in the features)."""
     features = read[0].features
     probability = confidence.probability(features)

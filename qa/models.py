@@ -51,6 +51,68 @@ def sigmoid(value: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class Trees:
+    """Gradient-boosted regression trees on named features, read as a log-odds (a confidence model).
+
+    Each tree is a list of nodes ``[feature, threshold, left, right, value]``; a node whose
+    ``feature`` is -1 is a leaf worth ``value``. A value at or below the threshold goes left.
+    Fitted by scikit-learn's ``HistGradientBoostingClassifier`` (``trees_from_sklearn``), stored
+    as plain JSON and evaluated here, so answering needs no pickle and no scikit-learn.
+    """
+
+    names: tuple[str, ...]
+    baseline: float
+    trees: tuple[tuple[tuple[int, float, int, int, float], ...], ...]
+
+    def score(self, features: Features) -> float:
+        """The summed leaves (a log-odds)."""
+        values = [features.get(name, 0.0) for name in self.names]
+        total = self.baseline
+        for nodes in self.trees:
+            node = nodes[0]
+            while node[0] >= 0:
+                node = nodes[node[2] if values[node[0]] <= node[1] else node[3]]
+            total += node[4]
+        return total
+
+    def probability(self, features: Features) -> float:
+        """The logistic of the score, in [0, 1]."""
+        return sigmoid(self.score(features))
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form."""
+        return {"kind": "trees", "names": list(self.names), "baseline": self.baseline,
+                "trees": [[list(node) for node in nodes] for nodes in self.trees]}  # fmt: skip
+
+
+Confidence = Linear | Trees
+
+
+def trees_from_sklearn(model: Any, names: tuple[str, ...]) -> Trees:
+    """A fitted binary ``HistGradientBoostingClassifier`` (numeric features, no missing values) as ``Trees``."""
+    trees = []
+    for (predictor,) in model._predictors:
+        trees.append(tuple(
+            (-1, 0.0, 0, 0, float(n["value"])) if n["is_leaf"]
+            else (int(n["feature_idx"]), float(n["num_threshold"]), int(n["left"]), int(n["right"]), 0.0)
+            for n in predictor.nodes
+        ))  # fmt: skip
+    return Trees(names, float(model._baseline_prediction.ravel()[0]), tuple(trees))
+
+
+def confidence_from_json(data: dict[str, Any]) -> Confidence:
+    """A stored confidence model: trees when so marked, else linear."""
+    if data.get("kind") == "trees":
+        return Trees(
+            tuple(str(n) for n in data["names"]),
+            float(data["baseline"]),
+            tuple(tuple((int(f), float(t), int(lo), int(hi), float(v)) for f, t, lo, hi, v in nodes)
+                  for nodes in data["trees"]),
+        )  # fmt: skip
+    return linear_from_json(data)
+
+
+@dataclass(frozen=True, slots=True)
 class Models:
     """The three models the answerer uses."""
 

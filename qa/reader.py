@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.models import Features, Linear, linear_from_json
+from qa.models import Confidence, Features, Linear, confidence_from_json, linear_from_json
 
 WEIGHTS_FILE = "reader.safetensors"
 SETTINGS_FILE = "reader.json"
@@ -116,7 +116,7 @@ class ReaderConfig:
     """The shipped reader's settings and the confidence model fitted with it."""
 
     settings: ReaderSettings
-    confidence: Linear
+    confidence: Confidence
     threshold: float
     excerpt_margin: float = 2.0
     note: str = ""
@@ -150,7 +150,7 @@ def load_config(folder: Path) -> ReaderConfig:
     combine = data.get("combine")
     return ReaderConfig(
         ReaderSettings(**{k: int(v) for k, v in data["settings"].items()}),
-        linear_from_json(data["confidence"]),
+        confidence_from_json(data["confidence"]),
         float(data["threshold"]),
         float(data.get("excerpt_margin", 2.0)),
         str(data.get("note", "")),

@@ -63,3 +63,31 @@ def test_the_date_boost_is_fixed_only_where_no_training_candidate_was_dated() ->
     assert with_date_boost(undated).weights["date_match"] == DATE_MATCH_WEIGHT
     learned = Linear({"dense": 1.0, "date_match": 0.9}, means={"dense": 0.3, "date_match": 0.05})
     assert with_date_boost(learned) == learned  # news questions taught its weight
+
+
+def test_tree_confidence_stored_as_json_scores_as_scikit_learn_does() -> None:
+    import json
+
+    from lab.reader_calibration import fit_trees
+    from qa.models import confidence_from_json
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(600, 3))
+    labels = [bool(v) for v in (x[:, 0] * x[:, 1] + rng.normal(scale=0.3, size=600) > 0)]  # not linear
+    rows = [{"a": float(r[0]), "b": float(r[1]), "c": float(r[2])} for r in x]
+    weights = [2.0 if i % 3 == 0 else 1.0 for i in range(600)]
+    trees = fit_trees(rows, labels, ("a", "b", "c"), weights)
+    again = confidence_from_json(json.loads(json.dumps(trees.as_json())))
+    assert again == trees
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    reference = HistGradientBoostingClassifier(
+        max_depth=3, max_iter=400, learning_rate=0.03, l2_regularization=1.0, min_samples_leaf=40,
+        early_stopping=False, random_state=0,
+    ).fit(x, labels, sample_weight=weights)  # fmt: skip
+    expected = reference.predict_proba(x)[:, 1]
+    assert np.allclose([again.probability(r) for r in rows], expected, atol=1e-9)
+    linear = fit_logistic(rows, labels, ("a", "b", "c"))
+    right = sum((again.probability(r) > 0.5) == y for r, y in zip(rows, labels, strict=True))
+    assert right > sum((linear.probability(r) > 0.5) == y for r, y in zip(rows, labels, strict=True)) + 100
+    assert confidence_from_json(linear.as_json()) == linear

@@ -176,6 +176,11 @@ def reader_command(
     "--candidates", type=click.IntRange(1, 64),
     help="The rankers' best sentences one reading may pack from now on; default: keep the folder's setting.",
 )  # fmt: skip
+@click.option(
+    "--confidence-model", type=click.Choice(["logistic", "trees"]), default="logistic", show_default=True,
+    help="The confidence's form: a logistic regression, or gradient-boosted trees (scikit-learn fits them; "
+    "they are stored as JSON and evaluated without it).",
+)  # fmt: skip
 @news_option
 @news_weight_option
 @friendly_errors
@@ -189,6 +194,7 @@ def calibrate_command(
     passes: int | None,
     max_length: int | None,
     candidates: int | None,
+    confidence_model: str,
     news: tuple[str, ...],
     news_weight: float,
 ) -> None:
@@ -198,5 +204,6 @@ def calibrate_command(
     report = calibrate_reader(
         squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit, news=parse_news(news),
         passes=passes, news_weight=news_weight, max_length=max_length, candidates=candidates,
+        model=confidence_model,
     )  # fmt: skip
     print_table(report)
