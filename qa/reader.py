@@ -91,6 +91,7 @@ class Reading:
     null: float
     scores: tuple[float | None, ...]
     spans: tuple[tuple[int, int] | None, ...]
+    shares: tuple[float | None, ...] = ()  # log share of the context's span mass (and no-answer's) in each candidate
 
     def best(self) -> int | None:
         """The candidate holding the best span."""
@@ -103,11 +104,13 @@ class Reading:
         assert score is not None
         others = [s for i, s in enumerate(self.scores) if s is not None and i != index]
         runner_up = max(others, default=self.null)
+        share = self.shares[index] if self.shares else None
         return {
             "r_margin": score - self.null,
             "r_gap": score - max(runner_up, self.null),
             "r_score": score,
             "r_null": self.null,
+            "r_share": share if share is not None else 0.0,
         }
 
 
@@ -290,6 +293,7 @@ def spans_of(
     """Each packed sentence's best span from one sequence's start and end scores."""
     scores: list[float | None] = [None] * candidates
     spans: list[tuple[int, int] | None] = [None] * candidates
+    masses: list[float | None] = [None] * candidates
     starts = [a for a, _ in packed.pieces]
     owner = np.full(len(start), -1)
     for t in np.flatnonzero(context_mask):
@@ -311,8 +315,11 @@ def spans_of(
         candidate = packed.chosen[piece]
         scores[candidate] = float(grid[i, j])
         spans[candidate] = (int(offsets[tokens[i]][0]) - a, int(offsets[tokens[j]][1]) - a)
+        masses[candidate] = float(np.logaddexp.reduce(grid[mask]))
     null = float(start[0] + end[0])
-    return Reading(null, tuple(scores), tuple(spans))
+    total = float(np.logaddexp.reduce([null, *(m for m in masses if m is not None)]))
+    shares = tuple(m - total if m is not None else None for m in masses)
+    return Reading(null, tuple(scores), tuple(spans), shares)
 
 
 class Reader:
@@ -451,9 +458,9 @@ def read_batch(
 def merge(readings: Sequence[Reading]) -> Reading:
     """One reading of several passes: each candidate's scores from the pass that read it; the first pass's no-answer."""
     first = readings[0]
-    scores, spans = list(first.scores), list(first.spans)
+    scores, spans, shares = list(first.scores), list(first.spans), list(first.shares)
     for more in readings[1:]:
         for i, score in enumerate(more.scores):
             if score is not None and scores[i] is None:
-                scores[i], spans[i] = score, more.spans[i]
-    return Reading(first.null, tuple(scores), tuple(spans))
+                scores[i], spans[i], shares[i] = score, more.spans[i], more.shares[i]
+    return Reading(first.null, tuple(scores), tuple(spans), tuple(shares))

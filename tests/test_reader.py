@@ -3,6 +3,7 @@ with the shipped weights cite true slices, and a missing or broken reader falls 
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def test_the_reader_finds_the_span_that_answers(reader: Reader) -> None:
     assert span is not None
     assert "March 2025" in SENTENCES[best][span[0] : span[1]]
     assert reading.features(best)["r_margin"] > 0
+    shares = [s for s in reading.shares if s is not None]  # log shares of the span mass, no-answer's the rest
+    assert len(shares) == 4 and all(s < 0 for s in shares)
+    assert math.exp(reading.shares[best] or -99) > 0.5 and math.fsum(math.exp(s) for s in shares) < 1.0
 
 
 def test_a_question_the_text_does_not_answer_scores_below_one_it_does(reader: Reader) -> None:

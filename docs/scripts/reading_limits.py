@@ -4,9 +4,10 @@ On the calibration rows ``verbatim train calibrate`` cached (``.verbatim-train/c
 each given as LABEL=ROWS.json.gz (one per reading: one pass, a longer pass, two passes), per
 population of answerable questions:
 
-1. **read / combination / reader alone / read per question**: a read sentence holds the answer;
-   the combination's pick does (in sample: the calibration's own fit); the reader's best span
-   score alone does; how many sentences were read;
+1. **read / combination / reader alone / span mass alone / read per question**: a read sentence
+   holds the answer; the combination's pick does (in sample: the calibration's own fit); the
+   reader's best span score alone does; its share of the context's span mass alone does (``r_share``,
+   rows read since 2026-12-06's fourth session only); how many sentences were read;
 2. **combinations, out of fold**: the pick of a conditional logit fitted on four folds of the
    questions (by question, seeded) with more of the sentence's features, or with the news
    questions counted 3 or 10 times;
@@ -41,6 +42,8 @@ COMBINATIONS: dict[str, tuple[Sequence[str], float]] = {
     "3 features (shipped)": (COMBINE_FEATURES, 1.0),
     "9 features": (MORE, 1.0),
     f"{len(EVERY)} features": (EVERY, 1.0),
+    "3 features and the sentence's share of the span mass": ((*COMBINE_FEATURES, "r_share"), 1.0),
+    "rankers' score, share of the span mass, margin": (("s_score", "r_share", "r_margin"), 1.0),
     "3 features, news x3": (COMBINE_FEATURES, 3.0),
     "3 features, news x10": (COMBINE_FEATURES, 10.0),
 }
@@ -72,8 +75,11 @@ def reading(label: str, rows: Sequence[Row]) -> None:
         held = sum(any(r.labels) for r in group) / n
         first = sum(bool(r.labels[0]) for r in group) / n  # the rows keep the combination's order
         alone = sum(bool(r.labels[max(range(len(r.labels)), key=lambda j: r.features[j]["r_score"])]) for r in group)
+        mass = sum(bool(r.labels[max(range(len(r.labels)), key=lambda j: r.features[j].get("r_share", 0.0))])
+                   for r in group)  # fmt: skip
         size = sum(len(r.labels) for r in group) / n
-        print(f"| {label} | {population} | {n} | {held:.3f} | {first:.3f} | {alone / n:.3f} | {size:.1f} |")
+        print(f"| {label} | {population} | {n} | {held:.3f} | {first:.3f} | {alone / n:.3f} | {mass / n:.3f} | "
+              f"{size:.1f} |")  # fmt: skip
 
 
 def combinations(label: str, rows: Sequence[Row]) -> None:
@@ -152,8 +158,10 @@ def by_population(reader: Path, path: Path) -> None:
 
 def main(reader: Path, pairs: Sequence[str]) -> None:
     files = [(label, Path(path)) for label, path in (p.split("=", 1) for p in pairs)]
-    print("| reading | population | questions | read | combination | reader alone | read per question |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| reading | population | questions | read | combination | reader alone | span mass alone | read per question |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for label, path in files:
         reading(label, _answerable(path))
     print("\n| reading | combination, out of fold | " + " | ".join(POPULATIONS) + " |")
