@@ -29,7 +29,7 @@ from lab.fit import News
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
 from qa.metrics import auroc, contains_answer, expected_calibration_error
-from qa.models import Confidence, Features, Linear, Trees, load_models, trees_from_sklearn
+from qa.models import Confidence, Features, Linear, Trees, load_models
 from qa.reader import (
     COMBINE_FEATURES,
     CONFIDENCE_FEATURES,
@@ -129,22 +129,33 @@ def calibrate_reader(
     return {**found, "threshold": threshold, "combine": combine.weights}
 
 
+# The tree confidence's settings: shallow, regularised, seeded; no early stopping, so the fit
+# depends only on the rows (scikit-learn's HistGradientBoostingClassifier arguments).
+TREE_SETTINGS: dict[str, Any] = {
+    "max_depth": 3, "max_iter": 400, "learning_rate": 0.03, "l2_regularization": 1.0, "min_samples_leaf": 40,
+    "early_stopping": False, "random_state": 0,
+}  # fmt: skip
+
+
 def fit_trees(
     features: Sequence[Features], labels: Sequence[bool], names: Sequence[str], weights: Sequence[float]
 ) -> Trees:
-    """Gradient-boosted trees as the confidence (seeded, shallow, regularised; no early stopping, so
-    the fit depends only on the rows). Chosen out of fold against the logistic and a spline logistic
-    (``docs/scripts/reading_limits.py``)."""
+    """Gradient-boosted trees as the confidence (``TREE_SETTINGS``), as ``qa.models.Trees``.
+    Compared out of fold with the logistic and a spline logistic in ``docs/scripts/reading_limits.py``."""
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     x = np.array([[f.get(n, 0.0) for n in names] for f in features], dtype=np.float64)
-    model = HistGradientBoostingClassifier(
-        max_depth=3, max_iter=400, learning_rate=0.03, l2_regularization=1.0, min_samples_leaf=40,
-        early_stopping=False, random_state=0,
-    )  # fmt: skip
+    model = HistGradientBoostingClassifier(**TREE_SETTINGS)
     model.fit(x, np.array(labels, dtype=bool), sample_weight=np.array(weights, dtype=np.float64))
-    return trees_from_sklearn(model, tuple(names))
+    trees = []
+    for (predictor,) in model._predictors:  # one tree per round for a binary target
+        trees.append(tuple(
+            (-1, 0.0, 0, 0, float(n["value"])) if n["is_leaf"]
+            else (int(n["feature_idx"]), float(n["num_threshold"]), int(n["left"]), int(n["right"]), 0.0)
+            for n in predictor.nodes
+        ))  # fmt: skip
+    return Trees(tuple(names), float(model._baseline_prediction.ravel()[0]), tuple(trees))
 
 
 def _read_rows(

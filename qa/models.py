@@ -56,7 +56,7 @@ class Trees:
 
     Each tree is a list of nodes ``[feature, threshold, left, right, value]``; a node whose
     ``feature`` is -1 is a leaf worth ``value``. A value at or below the threshold goes left.
-    Fitted by scikit-learn's ``HistGradientBoostingClassifier`` (``trees_from_sklearn``), stored
+    Fitted by scikit-learn's ``HistGradientBoostingClassifier`` (``lab.reader_calibration.fit_trees``), stored
     as plain JSON and evaluated here, so answering needs no pickle and no scikit-learn.
     """
 
@@ -86,18 +86,6 @@ class Trees:
 
 
 Confidence = Linear | Trees
-
-
-def trees_from_sklearn(model: Any, names: tuple[str, ...]) -> Trees:
-    """A fitted binary ``HistGradientBoostingClassifier`` (numeric features, no missing values) as ``Trees``."""
-    trees = []
-    for (predictor,) in model._predictors:
-        trees.append(tuple(
-            (-1, 0.0, 0, 0, float(n["value"])) if n["is_leaf"]
-            else (int(n["feature_idx"]), float(n["num_threshold"]), int(n["left"]), int(n["right"]), 0.0)
-            for n in predictor.nodes
-        ))  # fmt: skip
-    return Trees(names, float(model._baseline_prediction.ravel()[0]), tuple(trees))
 
 
 def confidence_from_json(data: dict[str, Any]) -> Confidence:

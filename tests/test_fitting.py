@@ -68,7 +68,7 @@ def test_the_date_boost_is_fixed_only_where_no_training_candidate_was_dated() ->
 def test_tree_confidence_stored_as_json_scores_as_scikit_learn_does() -> None:
     import json
 
-    from lab.reader_calibration import fit_trees
+    from lab.reader_calibration import TREE_SETTINGS, fit_trees
     from qa.models import confidence_from_json
 
     rng = np.random.default_rng(1)
@@ -81,10 +81,7 @@ def test_tree_confidence_stored_as_json_scores_as_scikit_learn_does() -> None:
     assert again == trees
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    reference = HistGradientBoostingClassifier(
-        max_depth=3, max_iter=400, learning_rate=0.03, l2_regularization=1.0, min_samples_leaf=40,
-        early_stopping=False, random_state=0,
-    ).fit(x, labels, sample_weight=weights)  # fmt: skip
+    reference = HistGradientBoostingClassifier(**TREE_SETTINGS).fit(x, labels, sample_weight=weights)
     expected = reference.predict_proba(x)[:, 1]
     assert np.allclose([again.probability(r) for r in rows], expected, atol=1e-9)
     linear = fit_logistic(rows, labels, ("a", "b", "c"))

@@ -60,7 +60,8 @@ def test_the_reader_finds_the_span_that_answers(reader: Reader) -> None:
     assert reading.features(best)["r_margin"] > 0
     shares = [s for s in reading.shares if s is not None]  # log shares of the span mass, no-answer's the rest
     assert len(shares) == 4 and all(s < 0 for s in shares)
-    assert math.exp(reading.shares[best] or -99) > 0.5 and math.fsum(math.exp(s) for s in shares) < 1.0
+    share = reading.shares[best]
+    assert share is not None and math.exp(share) > 0.5 and math.fsum(math.exp(s) for s in shares) < 1.0
 
 
 def test_a_question_the_text_does_not_answer_scores_below_one_it_does(reader: Reader) -> None:

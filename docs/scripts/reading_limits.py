@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from docs.scripts.calibration_weights import POPULATIONS, chosen_rows, news, out_of_fold
-from lab.reader_calibration import Row, _load_rows
+from lab.reader_calibration import TREE_SETTINGS, Row, _load_rows
 from qa.fitting import Group, fit_ranker
 from qa.metrics import auroc, expected_calibration_error
 from qa.reader import COMBINE_FEATURES, CONFIDENCE_FEATURES, load_config
@@ -122,9 +122,7 @@ def confidence_models(path: Path) -> None:
         return list(scores)
 
     def trees() -> object:
-        return HistGradientBoostingClassifier(
-            max_depth=3, max_iter=400, learning_rate=0.03, l2_regularization=1.0, min_samples_leaf=40, random_state=0
-        )
+        return HistGradientBoostingClassifier(**TREE_SETTINGS)  # as `train calibrate --confidence-model trees`
 
     def splines() -> object:
         spline = SplineTransformer(n_knots=4, degree=2)
