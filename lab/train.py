@@ -133,6 +133,8 @@ def train_reader(
     )
     if mix is not None and mix != Mix():
         stage += f", example mix {mix}"
+    if train_settings.windows > 1:
+        stage += f", {train_settings.windows} contexts per question with shared normalisation"
     note = (
         f"trained {dt.date.today().isoformat()} by `verbatim train reader` on {file.name} and {squad2.name} "
         f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}{stage}) "
@@ -140,8 +142,10 @@ def train_reader(
     )
     from lab.reader_calibration import calibrate_reader  # imported late: the last step of a long run
 
+    passes = train_settings.windows if train_settings.windows > 1 else None  # read as it was trained
+
     report = calibrate_reader(file, squad2, out, split_seed, answer_rate, progress, note=note, news=news,
-                              news_weight=news_weight, measures={
+                              news_weight=news_weight, passes=passes, measures={
         **run, "examples": len(built), "examples_with_answer": sum(e.answer is not None for e in built),
     })  # fmt: skip
     return {"out": str(out), **report}

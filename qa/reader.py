@@ -456,11 +456,13 @@ def read_batch(
 
 
 def merge(readings: Sequence[Reading]) -> Reading:
-    """One reading of several passes: each candidate's scores from the pass that read it; the first pass's no-answer."""
+    """One reading of several passes: each candidate's scores from the pass that read it; the no-answer
+    score is the passes' together (log-sum-exp), as the shared normalisation trains it."""
     first = readings[0]
     scores, spans, shares = list(first.scores), list(first.spans), list(first.shares)
     for more in readings[1:]:
         for i, score in enumerate(more.scores):
             if score is not None and scores[i] is None:
                 scores[i], spans[i], shares[i] = score, more.spans[i], more.shares[i]
-    return Reading(first.null, tuple(scores), tuple(spans), tuple(shares))
+    null = float(np.logaddexp.reduce([r.null for r in readings]))
+    return Reading(null, tuple(scores), tuple(spans), tuple(shares))

@@ -48,6 +48,7 @@ class TrainSettings:
     lengths: tuple[int, ...] = (128, 160, 192)  # each batch is packed to one of these (tokens)
     save_every: int = 100
     stop_after: int | None = None  # end after this many steps (resume later); None: run to the end
+    windows: int = 1  # contexts per question; above 1, scores are normalised over all of them together
 
 
 def token_labels(
@@ -130,7 +131,11 @@ def train(
     last = total if train_settings.stop_after is None else min(total, train_settings.stop_after)
     for step in range(first, last):
         chosen = [examples[i] for i in batches[step]]
-        loss = _step(model, tokenizer, chosen, replace(settings, max_length=lengths[step]))
+        read_as = replace(settings, max_length=lengths[step])
+        if train_settings.windows > 1:
+            loss = _shared_step(model, tokenizer, chosen, read_as, train_settings.windows)
+        else:
+            loss = _step(model, tokenizer, chosen, read_as)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
@@ -182,6 +187,69 @@ def _step(model: Any, tokenizer: Any, chosen: Sequence[Example], settings: Reade
     )
     out.loss.backward()
     return float(out.loss.item())
+
+
+def windows_of(tokenizer: Any, example: Example, settings: ReaderSettings, windows: int) -> list[Packed]:
+    """The contexts one question is read as: the first packs the best candidates that fit, each next one
+    the best that the ones before it had no room for (as ``qa.reader.read_batch`` reads with passes)."""
+    packs: list[Packed] = []
+    done: frozenset[int] = frozenset()
+    for _ in range(windows):
+        packed = pack(tokenizer, example.question, example.texts, example.order, settings, done)
+        if not packed.chosen:
+            break
+        packs.append(packed)
+        done |= frozenset(packed.chosen)
+    return packs
+
+
+def _shared_step(
+    model: Any, tokenizer: Any, chosen: Sequence[Example], settings: ReaderSettings, windows: int
+) -> float:
+    """Shared normalisation (Clark and Gardner, 2018): each question is read as several contexts, and
+    its start and end softmaxes run over the context tokens of all of them together, with the
+    no-answer option as the mass at their ``[CLS]`` tokens. A span score then means the same in every
+    context, so spans read in separate contexts compare at answer time."""
+    import torch
+
+    packs: list[Packed] = []
+    owners: list[int] = []
+    for number, example in enumerate(chosen):
+        for packed in windows_of(tokenizer, example, settings, windows):
+            packs.append(packed)
+            owners.append(number)
+    encoded = encode(tokenizer, packs, settings)
+    tokens = encoded["batch"]
+    labels = [
+        token_labels(p, chosen[owners[i]].answer, tokens["offset_mapping"][i], encoded["context_mask"][i])
+        for i, p in enumerate(packs)
+    ]
+    device = next(model.parameters()).device
+    out = model(
+        input_ids=torch.as_tensor(tokens["input_ids"], device=device),
+        attention_mask=torch.as_tensor(tokens["attention_mask"], device=device),
+        token_type_ids=torch.as_tensor(tokens["token_type_ids"], device=device),
+    )
+    allowed = torch.as_tensor(encoded["context_mask"], device=device)
+    allowed[:, 0] = True  # [CLS]: the no-answer option
+    starts = out.start_logits.masked_fill(~allowed, float("-inf"))
+    ends = out.end_logits.masked_fill(~allowed, float("-inf"))
+    width = starts.shape[1]
+    losses = []
+    for number in range(len(chosen)):
+        rows = [i for i, owner in enumerate(owners) if owner == number]
+        s = torch.log_softmax(starts[rows].reshape(-1), dim=0)
+        e = torch.log_softmax(ends[rows].reshape(-1), dim=0)
+        gold = [(k, labels[i]) for k, i in enumerate(rows) if labels[i] != (0, 0)]
+        if gold:
+            k, (a, b) = gold[0]
+            losses.append(-(s[k * width + a] + e[k * width + b]) / 2)
+        else:
+            nulls = torch.tensor([k * width for k in range(len(rows))], device=device)
+            losses.append(-(torch.logsumexp(s[nulls], 0) + torch.logsumexp(e[nulls], 0)) / 2)
+    loss = torch.stack(losses).mean()
+    loss.backward()
+    return float(loss.item())
 
 
 def _save(folder: Path, model: Any, optimizer: Any, schedule: Any, step: int, loss: float, seconds: float) -> None:

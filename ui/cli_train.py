@@ -94,6 +94,11 @@ def train_group() -> None:
     "--missing", type=click.FloatRange(0.0, 0.5), default=0.2, show_default=True,
     help="Share of answerable questions made unanswerable by taking every answer-holding sentence out.",
 )  # fmt: skip
+@click.option(
+    "--windows", type=click.IntRange(1, 4), default=1, show_default=True,
+    help="Contexts each question is read as, in training and from then on at answer time; above 1, the "
+    "scores are normalised over all of them together (shared normalisation), so they compare across contexts.",
+)  # fmt: skip
 @news_option
 @news_weight_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
@@ -117,6 +122,7 @@ def reader_command(
     swapped: float,
     edited: float,
     missing: float,
+    windows: int,
     news: tuple[str, ...],
     news_weight: float,
     json_out: Path | None,
@@ -128,12 +134,14 @@ def reader_command(
 
     if len(after) != len(after_seed):
         raise click.UsageError("give one --after-seed for each --after (the seed of that earlier stage)")
-    settings = TrainSettings(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    settings = TrainSettings(
+        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed, windows=windows
+    )
     report = train_reader(
         squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
         checkpoint=checkpoint, news=parse_news(news), init=init, after=list(zip(after, after_seed, strict=True)),
-        mix=Mix(missing=missing, swapped=swapped, edited=edited), news_weight=news_weight,
+        mix=Mix(missing=missing, swapped=swapped, edited=edited, candidates=12 * windows), news_weight=news_weight,
     )  # fmt: skip
     print_table(report)
     if json_out:
