@@ -183,13 +183,15 @@ class Answerer:
             reading = read(self.reader, query, ranked)
             config = self.reader.config if reading is not None else None
             earlier: tuple[Sentence, ...] = ()
+            superseded: frozenset[str] = frozenset()
             if reading is not None and config is not None:
                 read_order = reorder(ranked, reading, config.combine)
                 story, decision = self._follow(read_order, config, intent, decision)
                 ranked, earlier = list(story.ranked), story.earlier
+                superseded = frozenset(s.hit.passage.article_id for s in story.superseded)
             answer = self._compose(
                 query, ranked, snapshot, note, decision, read_=config is not None, earlier=earlier,
-                prefer=filters.sources,
+                prefer=filters.sources, superseded=superseded,
             )  # fmt: skip
             answer = _say_outside(answer, note, intent, boost)
         return Result(answer, tuple(hits), tuple(ranked), reading)
@@ -224,8 +226,13 @@ class Answerer:
         read_: bool,
         earlier: Sequence[Sentence] = (),
         prefer: Sequence[str] = (),
+        superseded: frozenset[str] = frozenset(),
     ) -> Answer:
-        """The answer's words and citations; ``read_``: the reader reordered ``ranked`` (its pick first)."""
+        """The answer's words and citations; ``read_``: the reader reordered ``ranked`` (its pick first).
+
+        An article that only reports the lead's fact earlier (``superseded``) is never quoted beside
+        it: it belongs to the timeline, where it is dated as the older report it is.
+        """
         if not ranked or decision is None:
             return Answer(query.question, False, _join(note, REFUSAL), 0.0)
         features = ranked[0].features if read_ else decision.features
@@ -235,7 +242,9 @@ class Answerer:
             text = _join(note, refusal_text(nearest))
             return Answer(query.question, False, text, confidence, features=features, closest=nearest)
         if "r_score" in ranked[0].features:
-            excerpts = choose_read_excerpts(ranked, self.models, self.settings.max_excerpts)
+            lead = ranked[0].hit.passage.article_id
+            kept = [s for s in ranked if s.hit.passage.article_id == lead or s.hit.passage.article_id not in superseded]
+            excerpts = choose_read_excerpts(kept, self.models, self.settings.max_excerpts)
             span = short_answer(ranked[0])
         else:
             excerpts = choose_excerpts(ranked, self.models, self.settings.max_excerpts)

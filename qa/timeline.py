@@ -33,13 +33,20 @@ class StorySettings:
         gap: greatest distance of the combined score below the best sentence's (``r_combined``).
         alike: least cosine between an earlier report's sentence and the lead's: a report of the
             same fact says much the same thing (sentence vectors of the index).
+        sure: an earlier answering report the reader reads this surely (``r_margin``) is a report
+            of the fact however it is worded ("rose to fourteen" after "six people have been
+            killed"); below it, it must be ``alike`` the lead.
         timeline: most earlier reports listed.
+        follow: False leaves the reader's order as it is and lists no timeline (the story
+            features off, for comparison).
     """
 
     margin: float = 0.0
     gap: float = 6.0
     alike: float = 0.7
+    sure: float = 3.0
     timeline: int = 4
+    follow: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,8 @@ def arrange(
     the first sentence as the lead (the newest report was not sure enough to answer) and lists
     only the reports older than it.
     """
+    if not settings.follow:
+        return Story(tuple(ranked), ())
     reports = [
         s
         for s in answering(ranked, settings)
@@ -101,7 +110,7 @@ def arrange(
             s
             for s in reports
             if s.hit.article_date < lead.hit.article_date  # type: ignore[operator]
-            and alike(s, lead) >= settings.alike
+            and (s.features["r_margin"] >= settings.sure or alike(s, lead) >= settings.alike)
         ),
         key=lambda s: (s.hit.article_date, -s.features["r_combined"]),
     )

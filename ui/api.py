@@ -26,6 +26,7 @@ from index.remote_catalog import CatalogSessionError
 from index.uploads import UploadError
 from index.webcorpus import UnknownFeedError
 from qa.query import QuestionError, Turn
+from qa.watches import UnknownWatchError, WatchError
 from ui.api_schema import AnswerOut
 from ui.service import AdminError, BusyError, Service
 
@@ -123,6 +124,8 @@ _ERRORS: tuple[tuple[type[Exception], int], ...] = (
     (AdminError, 401),
     (UnknownArticleError, 404),
     (UnknownFeedError, 404),
+    (UnknownWatchError, 404),
+    (WatchError, 409),
     (EmptyIndexError, 409),
     (ReadOnlyIndexError, 409),
     (CatalogSessionError, 409),

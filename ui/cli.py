@@ -11,6 +11,7 @@ from ui.cli_feeds import add_command, feeds_group
 from ui.cli_index import index_command, status_command
 from ui.cli_serve import serve_command
 from ui.cli_train import train_group
+from ui.cli_watch import watch_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -29,6 +30,7 @@ main.add_command(eval_group)
 main.add_command(bench_command)
 main.add_command(serve_command)
 main.add_command(train_group)
+main.add_command(watch_group)
 
 if __name__ == "__main__":
     main()

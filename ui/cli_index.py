@@ -97,7 +97,23 @@ def _run(reindexer: Reindexer, paths: list[Path] | None, full: bool, dry_run: bo
     finally:
         bar.close()
     _finish(report, as_json, exit_on_error=False)
+    if not dry_run:
+        _reask(reindexer.live, report)
     return report
+
+
+def _reask(live: LiveIndex, report: dict[str, Any]) -> None:
+    """The watched questions, asked again after a reindex that changed something."""
+    from ui.cli_watch import reask_after_index
+
+    done = reask_after_index(live.config, live, report)
+    if done is not None and done["asked"]:
+        changed = done["changed"]
+        click.echo(
+            f"Asked {done['asked']} watched question(s) again: {changed} answer(s) changed"
+            + (" (verbatim watch changes)" if changed else ""),
+            err=True,
+        )
 
 
 def _finish(report: dict[str, Any], as_json: bool, exit_on_error: bool = True) -> None:

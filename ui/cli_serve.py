@@ -137,6 +137,11 @@ def is_loopback(host: str) -> bool:
     "--allow-private-urls", is_flag=True, envvar="VERBATIM_ALLOW_PRIVATE_URLS", show_envvar=True,
     help="Allow feed and page URLs that lead to loopback, private or link-local addresses.",
 )  # fmt: skip
+@click.option(
+    "--max-watches", type=click.IntRange(0, 100000), default=200, show_default=True,
+    envvar="VERBATIM_MAX_WATCHES", show_envvar=True,
+    help="Most watched questions kept (each is asked again after every reindex that changes the index).",
+)  # fmt: skip
 @threshold_option
 @friendly_errors
 def serve_command(
@@ -150,6 +155,7 @@ def serve_command(
     watch: bool,
     poll_minutes: float,
     allow_private_urls: bool,
+    max_watches: int,
     threshold: float | None,
     **params: Any,
 ) -> None:
@@ -195,9 +201,12 @@ def serve_command(
             timeout,
             answer_settings=AnswerSettings(threshold=threshold),
             fetch_settings=FetchSettings(allow_private=allow_private_urls),
+            max_watches=max_watches,
         )
         service.warm_up()
         click.echo(f"  {service.answerer.reader.status()}")
+        if live.remote is None:
+            service.reask_watches(report.as_json())  # in the background: watches behind the index catch up
         service.examples()
         stop = threading.Event()
         if watch:

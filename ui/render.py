@@ -98,6 +98,7 @@ def _answer(turn: Turn) -> str:
         f"<div class='vb-sources'><h4>Sources</h4>{sources}</div>{_timeline(answer.get('timeline') or [])}"
         f"<div class='vb-actions'><button class='vb-copy' data-copy='{esc(plain_text(answer))}'>"
         "Copy answer with sources</button>"
+        f"{watch_button(turn['question'])}"
         f"<span class='vb-confidence' title='How sure Verbatim is that the first excerpt answers'>"
         f"confidence {answer['confidence']:.0%}</span></div></div>"
     )
@@ -125,7 +126,18 @@ def _refusal(turn: Turn) -> str:
     return (
         f"<div class='vb-a vb-refused'>{_note(answer['answer'])}"
         "<p class='vb-refusal'><strong>The indexed articles don't answer this.</strong> "
-        "Try other words, or widen the date and source filters.</p>" + block + "</div>"
+        "Try other words, or widen the date and source filters.</p>"
+        + block
+        + f"<div class='vb-actions'>{watch_button(turn['question'])}</div></div>"
+    )
+
+
+def watch_button(question: str) -> str:
+    """Under an answer (or a refusal): watch the question, asked again after every changing reindex."""
+    return (
+        f"<button type='button' class='vb-watch' data-watch='{esc(question)}' "
+        "title='Ask it again after every reindex that changes the articles, and say when the answer changes'>"
+        "Watch this question</button>"
     )
 
 

@@ -30,6 +30,7 @@ from index.uploads import Saved, UploadError, delete_article_file, save_upload
 from index.webcorpus import FetchReport, WebCorpus
 from qa.answering import Answer, Answerer, AnswerSettings
 from qa.query import Turn
+from qa.watches import WATCH_LIMIT, WATCHES_FILE, Watches, WatchStore
 from ui.examples import SOURCE_ARTICLES, example_questions
 
 T = TypeVar("T")
@@ -114,6 +115,7 @@ class Service:
         max_upload_mb: largest file accepted by an upload.
         answer_settings: threshold and sizes of the answerer.
         fetch_settings: how feeds and pages are fetched (safety, politeness).
+        max_watches: most standing questions kept.
     """
 
     def __init__(
@@ -127,6 +129,7 @@ class Service:
         max_upload_mb: float = 10.0,
         answer_settings: AnswerSettings | None = None,
         fetch_settings: FetchSettings | None = None,
+        max_watches: int = WATCH_LIMIT,
     ) -> None:
         self.live = live
         self.corpus = corpus.resolve()
@@ -142,6 +145,8 @@ class Service:
         self.web = WebCorpus(self.corpus, Fetcher(fetch_settings))
         self._web_lock = threading.Lock()  # one add, poll or removal at a time; each ends in a reindex
         self.catalog = CatalogSessions(self._replica, lambda: live.catalog.stats())  # for apps with --catalog-url
+        self.watches = Watches(WatchStore(live.config.index_dir / WATCHES_FILE), self.answerer, max_watches)
+        self._watch_pool = ThreadPoolExecutor(1, thread_name_prefix="verbatim-watches", initializer=_nicer)
 
     def _replica(self) -> Path:
         """The replica a new catalog session reads: the active generation's, after catching up."""
@@ -292,7 +297,21 @@ class Service:
             finally:
                 job.running, job.finished = False, time.time()
             job.report = report
+            if any(report.get(k) for k in ("added", "updated", "removed")):
+                self.reask_watches(report)
             return report
+
+    def reask_watches(self, report: dict[str, Any] | None = None) -> Any:
+        """Ask the watches again in the background, at a lower priority than the answers (those whose
+        answer is older than the index's generation; none after a reindex that changed nothing)."""
+        return self._watch_pool.submit(self._reask, report)
+
+    def _reask(self, report: dict[str, Any] | None) -> dict[str, Any] | None:
+        try:
+            return self.watches.refresh(report)
+        except Exception as exc:  # a failed round is retried by the next one; answering goes on
+            self._job.messages.append(f"re-asking the watches failed: {exc}")
+            return None
 
     def plan(self) -> dict[str, Any]:
         """What a reindex of the corpus would change, writing nothing (waits for one running)."""
@@ -349,5 +368,6 @@ class Service:
     def close(self) -> None:
         """Stop the worker threads."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._watch_pool.shutdown(wait=False, cancel_futures=True)
         self.web.close()
         self.web.fetcher.close()

@@ -15,7 +15,9 @@ from index.uploads import UploadError
 from qa.query import QuestionError, Turn
 from ui import render
 from ui.api import install_errors, router
+from ui.api_watches import watch_router
 from ui.service import AdminError, BusyError, Service
+from ui.web_watching import build_watching_tab, watching_html
 
 _TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".ndjson"]
 _EXAMPLES = 4
@@ -50,6 +52,7 @@ def build_app(service: Service) -> FastAPI:
     )
     install_errors(app)
     app.include_router(router(service))
+    app.include_router(watch_router(service))
     blocks = build_blocks(service)
     blocks.queue(default_concurrency_limit=8, max_size=64)
     head = f"<script>{_asset('verbatim.js')}</script>"
@@ -67,7 +70,7 @@ def build_app(service: Service) -> FastAPI:
 
 
 def build_blocks(service: Service) -> Any:
-    """The page: Ask, Articles and Index tabs, and the article drawer."""
+    """The page: Ask, Watching, Articles and Index tabs, and the article drawer."""
     import gradio as gr
 
     def respond(
@@ -193,6 +196,8 @@ def build_blocks(service: Service) -> Any:
                         )
                     sources = gr.CheckboxGroup(label="Sources (none ticked: all)", choices=[])
                 new = gr.Button("New conversation", size="sm", variant="secondary")
+            with gr.Tab("Watching", id="watching") as watching_tab:
+                watching, _ = build_watching_tab(service)
             with gr.Tab("Articles", id="articles"):
                 search = gr.Textbox(placeholder="Search titles, sources, ids and text…", show_label=False, max_lines=1)
                 articles = gr.HTML()
@@ -289,6 +294,10 @@ def build_blocks(service: Service) -> Any:
             api_visibility="private",
         )
         gr.Timer(3.0).tick(refresh, None, [header, status, feeds], api_visibility="private", show_progress="hidden")
+        watching_tab.select(lambda: watching_html(service), None, watching, api_visibility="private")
+        gr.Timer(5.0).tick(
+            lambda: watching_html(service), None, watching, api_visibility="private", show_progress="hidden"
+        )
 
         def ask_api(question: str, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
             """Answer a question; the same object as POST /api/ask."""

@@ -145,6 +145,25 @@
     setTimeout(() => { button.textContent = label; }, 1500);
   }
 
+  async function watch(button) {
+    button.disabled = true;
+    try {
+      const response = await fetch("/api/watches", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify({ question: button.dataset.watch }),
+      });
+      const body = await response.json();
+      if (!response.ok) throw new Error(body.detail || response.statusText);
+      button.textContent = body.created ? "Watching: see the Watching tab" : "Already watched: see the Watching tab";
+      button.classList.add("vb-watching");
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = "Could not watch: " + String(error.message || error);
+    }
+  }
+
   document.addEventListener("click", (event) => {
     const target = event.target instanceof Element ? event.target : null;
     if (!target) return;
@@ -152,6 +171,12 @@
     if (source) {
       event.preventDefault();
       openArticle(source.dataset);
+      return;
+    }
+    const watcher = target.closest("[data-watch]");
+    if (watcher) {
+      event.preventDefault();
+      watch(watcher);
       return;
     }
     const copier = target.closest("[data-copy]");
@@ -165,6 +190,18 @@
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();
   });
+
+  // A link to an article's cited characters (the watches' Atom feed gives them): /?article=ID&start=S&end=E
+  // opens the article at that span once the page (and its drawer) is there.
+  const linked = new URLSearchParams(window.location.search);
+  if (linked.get("article")) {
+    const wanted = { article: linked.get("article"), start: linked.get("start"), end: linked.get("end") };
+    const tryOpen = (left) => {
+      if (drawer()) openArticle(wanted);
+      else if (left > 0) setTimeout(() => tryOpen(left - 1), 250);
+    };
+    tryOpen(40);
+  }
 
   // A new answer: bring its top into view (the question box stays below it, sticky).
   let turns = 0;
