@@ -1,4 +1,4 @@
-"""Is ONNX Runtime faster than torch for the passage encoder on this CPU? (issue: encode faster)
+"""Is ONNX Runtime faster than torch for the passage encoder on this CPU?
 
 Exports the packaged all-MiniLM-L6-v2 to ONNX (torch.onnx), makes an ORT transformer-optimized
 copy (onnxruntime.transformers.optimizer, BERT fusions) and an int8 dynamic-quantized copy

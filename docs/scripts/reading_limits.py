@@ -7,7 +7,7 @@ population of answerable questions:
 1. **read / combination / reader alone / span mass alone / read per question**: a read sentence
    holds the answer; the combination's pick does (in sample: the calibration's own fit); the
    reader's best span score alone does; its share of the context's span mass alone does (``r_share``,
-   rows read since 2026-12-06's fourth session only); how many sentences were read;
+   rows cached since 2026-12-06 only); how many sentences were read;
 2. **combinations, out of fold**: the pick of a conditional logit fitted on four folds of the
    questions (by question, seeded) with more of the sentence's features, or with the news
    questions counted 3 or 10 times;

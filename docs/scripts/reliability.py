@@ -1,8 +1,10 @@
 """Reliability diagram of the shown confidence, from `verbatim eval squad --json` reports.
 
     .venv/bin/python docs/scripts/reliability.py docs/reliability.png \
-        "SQuAD dev=docs/results/issue18/squad-dev.json:reliability" \
-        "news 2024 H1=docs/results/issue18/news-2024h1.json:reliability_open"
+        "SQuAD dev=docs/results/quality/squad-dev.json:reliability" \
+        "SQuAD 2.0 half=docs/results/quality/squad2-held-out.json:reliability" \
+        "news evidence=docs/results/quality/news-evidence.json:reliability" \
+        "news 2024 H1=docs/results/quality/news-2024h1.json:reliability_open"
 
 Each argument is LABEL=REPORT[:KEY]; KEY is the report's bins (``reliability``: the strict rule,
 the first excerpt holds the question's own gold span; ``reliability_open``: it holds a gold
