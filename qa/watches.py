@@ -65,7 +65,9 @@ class Heard:
         if not answer.answered or not answer.citations:
             return cls(False, round(answer.confidence, 4), asked_on.isoformat())
         c = answer.citations[0]
-        short = c.excerpt[c.highlight[0] : c.highlight[1]] if c.highlight else None
+        short = (
+            c.excerpt[c.highlight[0] - c.start : c.highlight[1] - c.start] if c.highlight else None
+        )  # article offsets
         return cls(
             True, round(answer.confidence, 4), asked_on.isoformat(), c.excerpt, short, c.article_id, c.title,
             c.date.isoformat() if c.date else None, c.source, c.url, c.start, c.end,
