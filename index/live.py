@@ -78,7 +78,7 @@ class LiveIndex:
             raise VerbatimIndexError(
                 "--catalog-url reads the keyword index of another app on the same Chroma server: give --chroma-url too"
             )
-        self.remote = RemoteCatalog(config.catalog_url) if config.catalog_url else None
+        self.remote = RemoteCatalog(config.catalog_url, token=config.catalog_token) if config.catalog_url else None
 
     @property
     def state(self) -> StoreState:

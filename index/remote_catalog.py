@@ -40,12 +40,17 @@ from index.vectors import PassageVectors, decode_sentences, encode_sentences
 
 SESSION_SECONDS = 30.0  # a snapshot session unused this long is closed (an answer takes well under a second)
 MAX_SESSIONS = 256
+CLIENT_SHARE = 4  # one client (address) may hold at most 1/CLIENT_SHARE of the sessions: the rest stay for others
 IDLE_CONNECTIONS = 8  # connections kept open between sessions: SQLite's page cache lives in the connection
 ROUTE = "/api/catalog"
 
 
 class CatalogSessionError(VerbatimIndexError):
     """A snapshot session is unknown or expired, or the call is not one the catalog serves."""
+
+
+class CatalogShareError(CatalogSessionError):
+    """One client holds its fair share of the snapshot sessions already; the others keep theirs."""
 
 
 # ---- what travels: JSON forms of the replica's records -------------------------------------------
@@ -154,6 +159,7 @@ class _Session:
     path: Path
     snapshot: Snapshot
     used: float
+    client: str
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
 
@@ -164,22 +170,37 @@ class CatalogSessions:
         replica: the path of the replica to open a new session on (the active generation's,
             read when the session opens; a session keeps reading the file it opened).
         stats: the replica's counts, for status panels of the apps that read it.
+        max_sessions: sessions open at once, over all clients.
+        per_client: sessions one client may hold at once (default: a quarter of ``max_sessions``), so
+            a client that opens sessions without closing them cannot stop the apps of others.
     """
 
-    def __init__(self, replica: Callable[[], Path], stats: Callable[[], CatalogStats]) -> None:
+    def __init__(
+        self,
+        replica: Callable[[], Path],
+        stats: Callable[[], CatalogStats],
+        max_sessions: int = MAX_SESSIONS,
+        per_client: int | None = None,
+    ) -> None:
         self._replica = replica
         self._stats = stats
+        self.max_sessions = max_sessions
+        self.per_client = per_client or max(1, max_sessions // CLIENT_SHARE)
         self._sessions: dict[str, _Session] = {}
         self._idle: list[tuple[Path, sqlite3.Connection]] = []  # a new session reuses one: a warm page cache
         self._lock = threading.Lock()
 
-    def call(self, session: str | None, method: str, args: dict[str, Any]) -> tuple[str, Any]:
-        """Run one snapshot call (in a new session when ``session`` is None); the session and the result."""
+    def call(self, session: str | None, method: str, args: dict[str, Any], client: str = "") -> tuple[str, Any]:
+        """Run one snapshot call (in a new session when ``session`` is None); the session and the result.
+
+        ``client`` (the caller's address) is who a new session counts against; ``CatalogShareError``
+        when that client holds its share already.
+        """
         if method not in SERVED:
             raise CatalogSessionError(f"the catalog serves {', '.join(sorted(SERVED))}; not {method!r}")
         self._expire()
         if session is None:
-            session = self._open()
+            session = self._open(client)
         with self._lock:
             state = self._sessions.get(session)
         if state is None:
@@ -216,11 +237,10 @@ class CatalogSessions:
         for _, db in idle:
             db.close()
 
-    def _open(self) -> str:
+    def _open(self, client: str) -> str:
         path = self._replica()
         with self._lock:
-            if len(self._sessions) >= MAX_SESSIONS:
-                raise CatalogSessionError(f"{MAX_SESSIONS} snapshot sessions are open; try again in a moment")
+            self._check_room(client)
         if not path.exists():
             raise CatalogSessionError(f"this process has no replica at {path.name} yet; ask again in a moment")
         db = self._reuse(path)
@@ -231,8 +251,25 @@ class CatalogSessions:
         db.execute("SELECT count(*) FROM meta").fetchone()  # the read transaction starts here
         session = secrets.token_hex(8)
         with self._lock:
-            self._sessions[session] = _Session(db, path, Snapshot(db), time.monotonic())
+            try:
+                self._check_room(client)  # again: others may have opened theirs meanwhile
+            except CatalogSessionError:
+                _close(db)
+                raise
+            self._sessions[session] = _Session(db, path, Snapshot(db), time.monotonic(), client)
         return session
+
+    def _check_room(self, client: str) -> None:
+        """Refuse a new session when all are taken, or when ``client`` holds its share (call under the lock)."""
+        if len(self._sessions) >= self.max_sessions:
+            raise CatalogSessionError(f"{self.max_sessions} snapshot sessions are open; try again in a moment")
+        held = sum(1 for s in self._sessions.values() if s.client == client)
+        if held >= self.per_client:
+            raise CatalogShareError(
+                f"{client or 'this client'} holds {held} open snapshot sessions, its share of the "
+                f"{self.max_sessions} this catalog serves; close each session when its answer ends "
+                f"(POST /api/catalog/close), or wait {SESSION_SECONDS:.0f} s for idle ones to expire, then ask again"
+            )
 
     def _reuse(self, path: Path) -> sqlite3.Connection | None:
         """An idle connection to ``path``; those to an older replica (the generation moved) are closed."""
@@ -276,13 +313,16 @@ def _close(db: sqlite3.Connection) -> None:
 class RemoteCatalog:
     """The replica of the process at ``url`` (its ``/api/catalog``), one keep-alive connection per thread."""
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, timeout: float = 30.0, token: str | None = None) -> None:
         parts = urlsplit(url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise VerbatimIndexError(f"--catalog-url {url!r} is not an http(s)://HOST:PORT address")
         self.url = url.rstrip("/")
         self._parts = parts
         self._timeout = timeout
+        self._headers = {"Content-Type": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
         self._local = threading.local()
         self._opened: list[http.client.HTTPConnection] = []  # every thread's, to close them all
         self._lock = threading.Lock()
@@ -309,7 +349,7 @@ class RemoteCatalog:
         for attempt in (0, 1):
             connection = self._connection(fresh=attempt > 0)
             try:
-                connection.request("POST", ROUTE + path, payload, {"Content-Type": "application/json"})
+                connection.request("POST", ROUTE + path, payload, self._headers)
                 response = connection.getresponse()
                 data = response.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -324,15 +364,24 @@ class RemoteCatalog:
                     ) from exc
                 continue
             if response.status != 200:
-                try:
-                    detail = json.loads(data).get("detail", data.decode(errors="replace"))
-                except ValueError:
-                    detail = data.decode(errors="replace")
-                raise (StoreUnavailableError if response.status >= 500 else CatalogSessionError)(
-                    f"the catalog at {self.url} answered {response.status}: {detail}"
-                )
+                raise self._refusal(response.status, data)
             return json.loads(data)
         raise AssertionError("unreachable")
+
+    def _refusal(self, status: int, data: bytes) -> VerbatimIndexError:
+        """The error for a call the catalog did not answer, with its reason and what to do."""
+        try:
+            detail = json.loads(data).get("detail", data.decode(errors="replace"))
+        except (ValueError, AttributeError):
+            detail = data.decode(errors="replace")
+        if status == 401:
+            given = "was refused" if "Authorization" in self._headers else "is needed"
+            return CatalogSessionError(
+                f"the catalog at {self.url} answered 401: its admin token (or read token) {given}; "
+                "pass it with --catalog-token (or VERBATIM_CATALOG_TOKEN)"
+            )
+        kind = StoreUnavailableError if status >= 500 else CatalogShareError if status == 429 else CatalogSessionError
+        return kind(f"the catalog at {self.url} answered {status}: {detail}")
 
     def _connection(self, fresh: bool) -> http.client.HTTPConnection:
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)

@@ -97,7 +97,13 @@ def is_loopback(host: str) -> bool:
 )
 @click.option(
     "--admin-token", envvar="VERBATIM_ADMIN_TOKEN", show_envvar=True,
-    help="Token required to upload, delete and reindex (page and API). Required when listening beyond loopback.",
+    help="Token required to upload, delete and reindex (page and API), and, once set, to read the keyword index "
+    "at /api/catalog (other apps pass it with --catalog-token). Required when listening beyond loopback.",
+)  # fmt: skip
+@click.option(
+    "--read-token", envvar="VERBATIM_READ_TOKEN", show_envvar=True,
+    help="Token required to read anything: every JSON route (send 'Authorization: Bearer TOKEN'), /docs and the "
+    "chat page, which asks for it once and keeps a cookie. Only /healthz stays open; the admin token opens it too.",
 )  # fmt: skip
 @click.option(
     "--concurrency",
@@ -144,6 +150,7 @@ def serve_command(
     host: str,
     port: int,
     admin_token: str | None,
+    read_token: str | None,
     concurrency: int,
     queue_size: int,
     timeout: float,
@@ -195,6 +202,7 @@ def serve_command(
             timeout,
             answer_settings=AnswerSettings(threshold=threshold),
             fetch_settings=FetchSettings(allow_private=allow_private_urls),
+            read_token=read_token,
         )
         service.warm_up()
         click.echo(f"  {service.answerer.reader.status()}")

@@ -15,6 +15,7 @@ from index.uploads import UploadError
 from qa.query import QuestionError, Turn
 from ui import render
 from ui.api import install_errors, router
+from ui.gate import ReadGate
 from ui.service import AdminError, BusyError, Service
 
 _TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".ndjson"]
@@ -63,6 +64,8 @@ def build_app(service: Service) -> FastAPI:
     mounted: FastAPI = gr.mount_gradio_app(
         app, blocks, path="/", css=_asset("verbatim.css"), head=head, footer_links=[], show_error=False, theme=theme
     )
+    if service.read_token:  # in front of everything: the JSON routes, /docs, the page and the page's own calls
+        mounted.add_middleware(ReadGate, read_token=service.read_token, admin_token=service.admin_token)
     return mounted
 
 
