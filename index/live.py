@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.catalog import Catalog, Snapshot
+from index.catalog import Catalog
 from index.config import IndexConfig
 from index.embedding import (
     DEFAULT_MODEL,
@@ -28,6 +28,7 @@ from index.lease import StoreLease
 from index.localstate import LocalState
 from index.lock import WriterLock
 from index.remote_catalog import RemoteCatalog
+from index.snapshot import Snapshot
 from index.store import PASSAGE_LAYOUT, ChromaStore, IndexSettings, StoreState
 from index.vectors import Vectors
 

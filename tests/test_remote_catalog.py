@@ -17,20 +17,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import remote_catalog
-from index.catalog import Snapshot
+from index import catalog_sessions
+from index.catalog_sessions import CatalogSessions
+from index.catalog_wire import SERVED
 from index.config import IndexConfig
+from index.errors import CatalogSessionError, CatalogShareError
 from index.filters import Filters
 from index.live import LiveIndex
 from index.reindex import Reindexer
-from index.remote_catalog import (
-    SERVED,
-    CatalogSessionError,
-    CatalogSessions,
-    CatalogShareError,
-    RemoteCatalog,
-    RemoteSnapshot,
-)
+from index.remote_catalog import RemoteCatalog, RemoteSnapshot
+from index.snapshot import Snapshot
 
 ARTICLE = "001_b0c10fa15994f385.txt"
 
@@ -122,7 +118,7 @@ def test_bad_calls_and_expired_sessions_say_what_to_do(
     with pytest.raises(CatalogSessionError, match="not 'drop_everything'"):
         remote.sessions.call(None, "drop_everything", {})
     session, _ = remote.sessions.call(None, "passage_count", {})
-    monkeypatch.setattr(remote_catalog, "SESSION_SECONDS", -1.0)
+    monkeypatch.setattr(catalog_sessions, "SESSION_SECONDS", -1.0)
     with pytest.raises(CatalogSessionError, match="unknown or expired.*ask again"):
         remote.sessions.call(session, "passage_count", {})
 

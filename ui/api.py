@@ -15,16 +15,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from fetch.webcorpus import UnknownFeedError
 from index.errors import (
+    CatalogSessionError,
+    CatalogShareError,
     EmptyIndexError,
     ReadOnlyIndexError,
     StoreUnavailableError,
     UnknownArticleError,
     VerbatimIndexError,
 )
-from index.remote_catalog import CatalogSessionError, CatalogShareError
 from index.uploads import UploadError
-from index.webcorpus import UnknownFeedError
 from qa.query import QuestionError, Turn
 from ui.api_schema import AnswerOut
 from ui.service import AdminError, BusyError, CatalogTokenError, Service

@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 
 import click
 
-from index.fetching import Fetcher, FetchSettings
+from fetch.fetching import Fetcher, FetchSettings
+from fetch.webcorpus import FetchReport, WebCorpus
 from index.live import LiveIndex
 from index.localstate import LocalState
 from index.reindex import Reindexer
-from index.webcorpus import FetchReport, WebCorpus
 from ui.cli_index import print_report
 from ui.options import dump_json, friendly_errors, make_config, read_token_option, store_options
 from ui.remote import call, check_scope, serving

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
+from fetch.fetching import FetchSettings
 from index.errors import StoreUnavailableError
-from index.fetching import FetchSettings
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.answering import AnswerSettings

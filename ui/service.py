@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from fetch.fetching import Fetcher, FetchSettings
+from fetch.webcorpus import FetchReport, WebCorpus
+from index.catalog_sessions import CatalogSessions
 from index.errors import UnknownArticleError
-from index.fetching import Fetcher, FetchSettings
 from index.filters import Filters
 from index.generation import ArticleRecord
 from index.keyword import content_words
 from index.live import LiveIndex
 from index.reindex import Reindexer
-from index.remote_catalog import CatalogSessions
 from index.uploads import Saved, UploadError, delete_article_file, save_upload
-from index.webcorpus import FetchReport, WebCorpus
 from qa.answering import Answer, Answerer, AnswerSettings
 from qa.query import Turn
 from ui.examples import SOURCE_ARTICLES, example_questions

@@ -11,7 +11,9 @@ import pytest
 from click.testing import CliRunner
 from gradio_client import Client
 
-from index.remote_catalog import MAX_SESSIONS, CatalogSessionError, RemoteCatalog
+from index.catalog_sessions import MAX_SESSIONS
+from index.errors import CatalogSessionError
+from index.remote_catalog import RemoteCatalog
 from tests.e2e.conftest import TOKEN, Server, start_server, stop_server
 from ui.cli import main
 from ui.gate import COOKIE, cookie_value
