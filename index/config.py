@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.sources import DEFAULT_MAX_FILE_MB
@@ -20,6 +20,7 @@ class IndexConfig:
     index_dir: Path = Path(".verbatim")
     chroma_url: str | None = None
     catalog_url: str | None = None  # read the keyword index of the `verbatim serve` there; keep none here
+    catalog_token: str | None = field(default=None, repr=False)  # that server's admin (or read) token
     collection: str = "verbatim"
     model: str | None = None
     chunk_words: int | None = None

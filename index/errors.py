@@ -37,3 +37,11 @@ class LeaseLostError(VerbatimIndexError):
 
 class ReadOnlyIndexError(VerbatimIndexError):
     """This process reads another's catalog (``--catalog-url``) and so cannot write the index."""
+
+
+class CatalogSessionError(VerbatimIndexError):
+    """A snapshot session is unknown or expired, or the call is not one the catalog serves."""
+
+
+class CatalogShareError(CatalogSessionError):
+    """One client holds its fair share of the snapshot sessions already; the others keep theirs."""

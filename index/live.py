@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.catalog import Catalog, Snapshot
+from index.catalog import Catalog
 from index.config import IndexConfig
 from index.embedding import (
     DEFAULT_MODEL,
@@ -28,6 +28,7 @@ from index.lease import StoreLease
 from index.localstate import LocalState
 from index.lock import WriterLock
 from index.remote_catalog import RemoteCatalog
+from index.snapshot import Snapshot
 from index.store import PASSAGE_LAYOUT, ChromaStore, IndexSettings, StoreState
 from index.vectors import Vectors
 
@@ -78,7 +79,7 @@ class LiveIndex:
             raise VerbatimIndexError(
                 "--catalog-url reads the keyword index of another app on the same Chroma server: give --chroma-url too"
             )
-        self.remote = RemoteCatalog(config.catalog_url) if config.catalog_url else None
+        self.remote = RemoteCatalog(config.catalog_url, token=config.catalog_token) if config.catalog_url else None
 
     @property
     def state(self) -> StoreState:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from index.live import LiveIndex
-from lab.evaluate import cached_embedder, judge, open_corpus, run_questions, summarize
+from lab.evaluate import cached_embedder, open_corpus, run_questions
+from lab.judging import judge, summarize
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.decision import confidence_features
 from qa.fitting import (

@@ -1,6 +1,6 @@
 """The reader's last training step: how it chooses the sentence, and a confidence that means what it says.
 
-On the calibration articles (never fine-tuned on: ``lab.train.reader_split``), every question is
+On the calibration articles (never fine-tuned on: ``lab.reader_split``), every question is
 asked through the whole answerer with the new reader:
 
 1. the **combination** (a conditional logit over each question's read sentences, on the rankers'
@@ -24,8 +24,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lab.evaluate import _holds, cached_embedder, open_corpus, run_questions
+from lab.evaluate import cached_embedder, open_corpus, run_questions
 from lab.fit import News
+from lab.judging import holds
+from lab.reader_split import reader_split
 from qa.answering import Answerer, AnswerSettings, Result
 from qa.fitting import Group, choose_threshold, fit_logistic, fit_ranker
 from qa.metrics import auroc, contains_answer, expected_calibration_error
@@ -87,8 +89,6 @@ def calibrate_reader(
 
     ``model``: the confidence's form, "logistic" or "trees" (``fit_trees``).
     """
-    from lab.train import reader_split
-
     if not (out / SETTINGS_FILE).exists():
         save_config(ReaderConfig(ReaderSettings(), Linear({}), 0.0), out)
     previous = load_config(out)
@@ -247,7 +247,7 @@ def _row(question: GoldQuestion, result: Result, foreign: bool, open_rule: bool,
     if open_rule:  # news: the answer is often in several articles
         labels = [answerable and contains_answer(s.text, question.answer_texts) for s in read]
     else:
-        labels = [answerable and _holds(question, s.hit.passage.article_id, s.start, s.end) for s in read]
+        labels = [answerable and holds(question, s.hit.passage.article_id, s.start, s.end) for s in read]
     return Row([dict(s.features) for s in read], labels, answerable, population)
 
 

@@ -17,28 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from lab.fit import News
+from lab.reader_split import reader_split
 from qa.reader import WEIGHTS_FILE, ReaderSettings, base_model_folder, build_model, load_tokenizer, save_weights
 from qa.reader_examples import ArticleSentences, Mix, build_examples
 from qa.reader_training import Example, TrainSettings, train
-from qa.squad import GoldQuestion, SquadSet, load_squad, sample, sample_articles, split_articles
+from qa.squad import GoldQuestion, load_squad, sample
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]
-
-
-def reader_split(squad: SquadSet, squad2: SquadSet, seed: int = 13) -> tuple[set[str], set[str], set[str], set[str]]:
-    """(SQuAD train articles to fine-tune on, SQuAD train calibration articles, the same two for SQuAD 2.0).
-
-    The calibration articles are never fine-tuned on: on SQuAD train, the 48 that ``eval fit
-    --articles 48`` samples (seeded); in the SQuAD 2.0 file, the seeded fifth of ``eval fit``'s
-    training half. That file's held-out half is never touched.
-    """
-    calibration = {a.id for a in sample_articles(squad, CALIBRATION_ARTICLES, seed).articles}
-    train_ids = {a.id for a in squad.articles} - calibration
-    train2, cal2 = _calibration_split(squad2, seed)
-    return train_ids, calibration, train2 - cal2, cal2
-
-
-CALIBRATION_ARTICLES = 48
 
 
 def training_examples(
@@ -159,11 +144,3 @@ def _hardware() -> str:
     if torch.cuda.is_available():
         return f"GPU {torch.cuda.get_device_name(0)}"
     return f"CPU, {torch.get_num_threads()} threads of {os.cpu_count()} cores"
-
-
-def _calibration_split(squad: SquadSet, seed: int) -> tuple[set[str], set[str]]:
-    """``eval fit``'s training half, and the seeded fifth of it kept out of fine-tuning."""
-    train_ids, _ = split_articles(squad, seed)
-    ordered = sorted(train_ids)
-    random.Random(seed).shuffle(ordered)
-    return train_ids, set(ordered[: max(1, len(ordered) // 5)])

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from index.catalog import Snapshot
 from index.filters import Filters
 from index.live import LiveIndex
+from index.snapshot import Snapshot
 from qa.candidates import RetrievalSettings, find_candidates
 from qa.citations import REFUSAL, Citation, cite, closest, quoted, refusal_text
 from qa.dates import DateIntent, as_of_date, day_name, describe, find_dates

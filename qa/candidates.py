@@ -13,11 +13,11 @@ import datetime as dt
 import math
 from dataclasses import dataclass, replace
 
-from index.catalog import Snapshot
 from index.chunking import Passage
 from index.filters import Filters
 from index.keyword import LEMMAS, fts_terms, stem
 from index.live import LiveIndex
+from index.snapshot import Snapshot
 from index.vectors import PassageVectors, Vectors
 from qa.query import Query
 

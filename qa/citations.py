@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index.catalog import Snapshot
 from index.generation import ArticleRecord
+from index.snapshot import Snapshot
 from qa.sentence_ranking import Sentence
 
 REFUSAL = "The indexed articles don't answer this."

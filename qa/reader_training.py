@@ -248,7 +248,7 @@ def _shared_step(
             nulls = torch.tensor([k * width for k in range(len(rows))], device=device)
             losses.append(-(torch.logsumexp(s[nulls], 0) + torch.logsumexp(e[nulls], 0)) / 2)
     loss = torch.stack(losses).mean()
-    loss.backward()
+    loss.backward()  # type: ignore[no-untyped-call]
     return float(loss.item())
 
 

@@ -105,9 +105,9 @@ def test_an_answer_reads_a_large_group_of_copies_in_a_few_calls(tmp_path, make_l
     from collections import Counter
     from pathlib import Path
 
-    from index.catalog import Snapshot
     from index.filters import Filters
     from index.reindex import Reindexer
+    from index.snapshot import Snapshot
     from qa.answering import Answerer
 
     outlets = 5  # more, in an archive this small, and the shared sentences count as boilerplate (a limit of 5)

@@ -12,7 +12,8 @@ import pytest
 
 from index.live import LiveIndex
 from lab import evaluate
-from lab.evaluate import EvalRun, Outcome, _asked_within, _half, check_corpus, open_corpus, run_questions, summarize
+from lab.evaluate import _asked_within, _half, check_corpus, open_corpus, run_questions
+from lab.judging import EvalRun, Outcome, summarize
 from qa.answering import Answerer
 from qa.reader_examples import names_in
 from qa.squad import GoldQuestion, SquadArticle, SquadSet, load_squad

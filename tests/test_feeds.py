@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from index.fetching import FetchSettings
-from index.webcorpus import UnknownFeedError
+from fetch.fetching import FetchSettings
+from fetch.webcorpus import UnknownFeedError
 from tests.conftest import LiveFactory
 from tests.invariants import assert_consistent, corpus_articles
 from tests.site import Route, Site, article, atom, rss

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from index.fetching import USER_AGENT, BlockedAddressError, Fetcher, FetchError, FetchSettings, blocked_reason
+from fetch.fetching import USER_AGENT, BlockedAddressError, Fetcher, FetchError, FetchSettings, blocked_reason
 from tests.site import Route, Site
 
 LOCAL = frozenset({"127.0.0.1"})  # the test site's own address, and no other

@@ -13,7 +13,8 @@ import pytest
 
 from index.embedding import SentenceTransformerEmbedder
 from index.live import LiveIndex
-from lab.evaluate import EvalRun, evaluate
+from lab.evaluate import evaluate
+from lab.judging import EvalRun
 from qa.squad import load_squad
 from tests.conftest import SLICE
 

@@ -17,13 +17,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import remote_catalog
-from index.catalog import Snapshot
+from index import catalog_sessions
+from index.catalog_sessions import CatalogSessions
+from index.catalog_wire import SERVED
 from index.config import IndexConfig
+from index.errors import CatalogSessionError, CatalogShareError
 from index.filters import Filters
 from index.live import LiveIndex
 from index.reindex import Reindexer
-from index.remote_catalog import SERVED, CatalogSessionError, CatalogSessions, RemoteCatalog, RemoteSnapshot
+from index.remote_catalog import RemoteCatalog, RemoteSnapshot
+from index.snapshot import Snapshot
 
 ARTICLE = "001_b0c10fa15994f385.txt"
 
@@ -115,7 +118,7 @@ def test_bad_calls_and_expired_sessions_say_what_to_do(
     with pytest.raises(CatalogSessionError, match="not 'drop_everything'"):
         remote.sessions.call(None, "drop_everything", {})
     session, _ = remote.sessions.call(None, "passage_count", {})
-    monkeypatch.setattr(remote_catalog, "SESSION_SECONDS", -1.0)
+    monkeypatch.setattr(catalog_sessions, "SESSION_SECONDS", -1.0)
     with pytest.raises(CatalogSessionError, match="unknown or expired.*ask again"):
         remote.sessions.call(session, "passage_count", {})
 
@@ -156,5 +159,25 @@ def test_a_session_reuses_an_idle_connection_and_drops_those_of_an_old_replica(
         with pytest.raises(sqlite3.ProgrammingError):
             held.execute("SELECT 1")
         sessions.close(third)
+    finally:
+        sessions.close_all()
+
+
+def test_one_client_holds_at_most_its_share_and_the_others_keep_reading(seeds_live: LiveIndex) -> None:
+    sessions = CatalogSessions(lambda: seeds_live.catalog.path, seeds_live.catalog.stats, max_sessions=8)
+    try:
+        assert sessions.per_client == 2  # a quarter of the sessions
+        greedy = [sessions.call(None, "passage_count", {}, client="10.0.0.9")[0] for _ in range(2)]
+        with pytest.raises(CatalogShareError, match=r"10\.0\.0\.9 holds 2 open snapshot sessions.*close each session"):
+            sessions.call(None, "passage_count", {}, client="10.0.0.9")
+        other, count = sessions.call(None, "passage_count", {}, client="10.0.0.7")
+        assert count > 0 and sessions.call(other, "passage_count", {}, client="10.0.0.7")[1] == count
+        assert sessions.call(greedy[0], "passage_count", {}, client="10.0.0.9")[1] == count  # its own go on
+        sessions.close(greedy[1])
+        greedy[1], _ = sessions.call(None, "passage_count", {}, client="10.0.0.9")  # a closed one makes room
+        for client in ("10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.2", "10.0.0.7"):
+            sessions.call(None, "passage_count", {}, client=client)  # 8 now, none beyond its share
+        with pytest.raises(CatalogSessionError, match="8 snapshot sessions are open"):
+            sessions.call(None, "passage_count", {}, client="10.0.0.3")
     finally:
         sessions.close_all()

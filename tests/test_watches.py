@@ -81,7 +81,9 @@ def test_a_watch_records_a_new_an_updated_and_a_removed_article_and_not_a_no_op(
     desk.reindex()
     removed = desk.watches.store.changes()[0]
     assert removed.why.startswith("a removed article") and removed.new.excerpt and "Six" in removed.new.excerpt
-    assert [c.id for c in desk.watches.store.changes()] == sorted((c.id for c in desk.watches.store.changes()), reverse=True)
+    assert [c.id for c in desk.watches.store.changes()] == sorted(
+        (c.id for c in desk.watches.store.changes()), reverse=True
+    )
     assert len(desk.watches.store.changes()) == 3
 
     again = WatchStore(desk.watches.store.path)  # what a restarted server reads

@@ -15,20 +15,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from fetch.webcorpus import UnknownFeedError
 from index.errors import (
+    CatalogSessionError,
+    CatalogShareError,
     EmptyIndexError,
     ReadOnlyIndexError,
     StoreUnavailableError,
     UnknownArticleError,
     VerbatimIndexError,
 )
-from index.remote_catalog import CatalogSessionError
 from index.uploads import UploadError
-from index.webcorpus import UnknownFeedError
 from qa.query import QuestionError, Turn
 from qa.watches import UnknownWatchError, WatchError
 from ui.api_schema import AnswerOut
-from ui.service import AdminError, BusyError, Service
+from ui.service import AdminError, BusyError, CatalogTokenError, Service
+from ui.tokens import presented
 
 
 class Message(BaseModel):
@@ -122,6 +124,8 @@ _ERRORS: tuple[tuple[type[Exception], int], ...] = (
     (QuestionError, 400),
     (UploadError, 400),
     (AdminError, 401),
+    (CatalogTokenError, 401),
+    (CatalogShareError, 429),
     (UnknownArticleError, 404),
     (UnknownFeedError, 404),
     (UnknownWatchError, 404),
@@ -140,7 +144,7 @@ def install_errors(app: FastAPI) -> None:
     for kind, status in _ERRORS:
 
         async def handler(_: Request, exc: Exception, status: int = status) -> JSONResponse:
-            headers = {"Retry-After": "2"} if status == 503 else None
+            headers = {"Retry-After": "2"} if status in (429, 503) else None
             if status == 401:
                 headers = {"WWW-Authenticate": "Bearer"}
             return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
@@ -170,10 +174,13 @@ def router(service: Service) -> APIRouter:
         authorization: Annotated[str | None, Header()] = None,
         x_admin_token: Annotated[str | None, Header()] = None,
     ) -> None:
-        token = x_admin_token
-        if authorization and authorization.lower().startswith("bearer "):
-            token = authorization[7:].strip()
-        service.check_admin(token)
+        service.check_admin(presented(authorization, x_admin_token))
+
+    def catalog_reader(
+        authorization: Annotated[str | None, Header()] = None,
+        x_admin_token: Annotated[str | None, Header()] = None,
+    ) -> None:
+        service.check_catalog(presented(authorization, x_admin_token))
 
     @api.post("/api/ask", tags=["answers"], summary="Answer a question with cited excerpts", response_model=AnswerOut)
     async def ask(request: AskRequest) -> dict[str, Any]:
@@ -256,22 +263,32 @@ def router(service: Service) -> APIRouter:
     async def poll() -> dict[str, Any]:
         return await run_in_threadpool(service.poll)
 
-    @api.post("/api/catalog/call", tags=["catalog"], summary="Read this app's keyword index (for --catalog-url)")
-    async def catalog_call(request: CatalogCall) -> Response:
+    @api.post(
+        "/api/catalog/call", tags=["catalog"], summary="Read this app's keyword index (for --catalog-url)",
+        dependencies=[Depends(catalog_reader)],
+    )  # fmt: skip
+    async def catalog_call(request: CatalogCall, raw: Request) -> Response:
+        client = raw.client.host if raw.client else ""  # whose share of the sessions a new one counts against
         try:
             session, result = await run_in_threadpool(
-                service.catalog.call, request.session, request.method, request.args
+                service.catalog.call, request.session, request.method, request.args, client
             )
         except TypeError as exc:  # arguments the call does not take
             raise CatalogSessionError(f"{request.method}: {exc}") from exc
         return Response(json.dumps({"session": session, "result": result}), media_type="application/json")
 
-    @api.post("/api/catalog/close", tags=["catalog"], summary="End a snapshot session of the keyword index")
+    @api.post(
+        "/api/catalog/close", tags=["catalog"], summary="End a snapshot session of the keyword index",
+        dependencies=[Depends(catalog_reader)],
+    )  # fmt: skip
     async def catalog_close(request: CatalogClose) -> dict[str, bool]:
         await run_in_threadpool(service.catalog.close, request.session)
         return {"closed": True}
 
-    @api.post("/api/catalog/stats", tags=["catalog"], summary="Articles and passages in this app's keyword index")
+    @api.post(
+        "/api/catalog/stats", tags=["catalog"], summary="Articles and passages in this app's keyword index",
+        dependencies=[Depends(catalog_reader)],
+    )  # fmt: skip
     async def catalog_stats() -> dict[str, int]:
         return await run_in_threadpool(service.catalog.stats)
 

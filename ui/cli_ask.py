@@ -15,7 +15,7 @@ from index.live import LiveIndex
 from qa.answering import Answerer, AnswerSettings
 from qa.citations import quote_marks, quoted
 from qa.query import QuestionError
-from ui.options import dump_json, friendly_errors, make_config, store_options
+from ui.options import dump_json, friendly_errors, make_config, read_token_option, store_options
 from ui.remote import call, serving
 from ui.service import article_json
 
@@ -48,6 +48,7 @@ def threshold_option(command: Any) -> Any:
     "Default: today, or the newest article's date if that is older.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@read_token_option
 @threshold_option
 @friendly_errors
 def ask_command(
@@ -70,7 +71,7 @@ def ask_command(
             "since": since.date().isoformat() if since else None, "until": until.date().isoformat() if until else None,
             "as_of": as_of.date().isoformat() if as_of else None,
         }  # fmt: skip
-        answer = call(server, "POST", "/api/ask", json=payload)
+        answer = call(server, "POST", "/api/ask", params["read_token"], json=payload)
     else:
         answer = _ask_locally(config, question, top_k, since, until, sources, threshold, as_of)
     if as_json:
@@ -162,13 +163,14 @@ def _emphasised(citation: dict[str, Any]) -> str:
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the article as one JSON object.")
 @click.option("--changes", is_flag=True, help="Print only what its last update added or changed, and when.")
+@read_token_option
 @friendly_errors
 def show_command(article_id: str, as_json: bool, changes: bool, **params: Any) -> None:
     """Print an article's metadata and full text: the text that citation offsets refer to."""
     config = make_config(params)
     server = serving(config.index_dir) if not config.chroma_url else None
     if server is not None:
-        value = call(server, "GET", f"/api/articles/{article_id}")
+        value = call(server, "GET", f"/api/articles/{article_id}", params["read_token"])
     else:
         value = _show_locally(config, article_id)
     if as_json:

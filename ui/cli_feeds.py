@@ -13,13 +13,13 @@ from typing import Any, TypeVar
 
 import click
 
-from index.fetching import Fetcher, FetchSettings
+from fetch.fetching import Fetcher, FetchSettings
+from fetch.webcorpus import FetchReport, WebCorpus
 from index.live import LiveIndex
 from index.localstate import LocalState
 from index.reindex import Reindexer
-from index.webcorpus import FetchReport, WebCorpus
 from ui.cli_index import print_report
-from ui.options import dump_json, friendly_errors, make_config, store_options
+from ui.options import dump_json, friendly_errors, make_config, read_token_option, store_options
 from ui.remote import call, check_scope, serving
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,7 +45,7 @@ def web_options(command: F) -> F:
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
-    return store_options(command)
+    return store_options(read_token_option(command))
 
 
 class _Target:
@@ -53,7 +53,7 @@ class _Target:
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.config = make_config(params)
-        self.token: str | None = params["admin_token"]
+        self.token: str | None = params["admin_token"] or params["read_token"]  # a listing needs only the read one
         self.server = serving(self.config.index_dir) if not self.config.chroma_url else None
         given: Path | None = params["corpus"]
         if self.server is not None and given is not None:

@@ -11,7 +11,7 @@ from index.errors import IndexBusyError, VerbatimIndexError
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.reader import Reader
-from ui.options import dump_json, friendly_errors, make_config, store_options
+from ui.options import dump_json, friendly_errors, make_config, read_token_option, store_options
 from ui.remote import call, check_scope, serving
 
 _SHOWN_IDS = 6
@@ -196,13 +196,14 @@ def print_report(report: dict[str, Any]) -> None:
 @click.command("status")
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@read_token_option
 @friendly_errors
 def status_command(as_json: bool, **params: Any) -> None:
     """Show what the index holds and how it was built."""
     config = make_config(params)
     server = serving(config.index_dir) if not config.chroma_url else None
     if server is not None:
-        remote = call(server, "GET", "/api/status")
+        remote = call(server, "GET", "/api/status", params["read_token"])
         value = {k: remote.get(k) for k in ("articles", "passages", "model", "chunk_words", "last_reindex", "reader")}
         value.update(location=remote.get("index"), server=server["url"])
     else:

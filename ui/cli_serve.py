@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
+from fetch.fetching import FetchSettings
 from index.errors import StoreUnavailableError
-from index.fetching import FetchSettings
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.answering import AnswerSettings
@@ -97,7 +97,13 @@ def is_loopback(host: str) -> bool:
 )
 @click.option(
     "--admin-token", envvar="VERBATIM_ADMIN_TOKEN", show_envvar=True,
-    help="Token required to upload, delete and reindex (page and API). Required when listening beyond loopback.",
+    help="Token required to upload, delete and reindex (page and API), and, once set, to read the keyword index "
+    "at /api/catalog (other apps pass it with --catalog-token). Required when listening beyond loopback.",
+)  # fmt: skip
+@click.option(
+    "--read-token", envvar="VERBATIM_READ_TOKEN", show_envvar=True,
+    help="Token required to read anything: every JSON route (send 'Authorization: Bearer TOKEN'), /docs and the "
+    "chat page, which asks for it once and keeps a cookie. Only /healthz stays open; the admin token opens it too.",
 )  # fmt: skip
 @click.option(
     "--concurrency",
@@ -149,6 +155,7 @@ def serve_command(
     host: str,
     port: int,
     admin_token: str | None,
+    read_token: str | None,
     concurrency: int,
     queue_size: int,
     timeout: float,
@@ -202,6 +209,7 @@ def serve_command(
             answer_settings=AnswerSettings(threshold=threshold),
             fetch_settings=FetchSettings(allow_private=allow_private_urls),
             max_watches=max_watches,
+            read_token=read_token,
         )
         service.warm_up()
         click.echo(f"  {service.answerer.reader.status()}")

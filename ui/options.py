@@ -41,6 +41,11 @@ def store_options(command: F) -> F:
             "(http://HOST:PORT) instead of keeping a replica here; this app then does not write the index.",
         ),
         click.option(
+            "--catalog-token", envvar="VERBATIM_CATALOG_TOKEN", show_envvar=True, default=None,
+            help="With --catalog-url: the admin token (or read token) of the `verbatim serve` at that address, "
+            "sent with every read of its keyword index.",
+        ),
+        click.option(
             "--collection", envvar="VERBATIM_COLLECTION", show_envvar=True, default="verbatim",
             show_default=True, help="Prefix of the Chroma collections, so indexes can share a server.",
         ),
@@ -55,12 +60,22 @@ def store_options(command: F) -> F:
     return command
 
 
+def read_token_option(command: F) -> F:
+    """``--read-token`` of the commands that hand their reads to a running `verbatim serve`."""
+    option = click.option(
+        "--read-token", envvar="VERBATIM_READ_TOKEN", show_envvar=True, default=None,
+        help="Read token of the running `verbatim serve` that holds this index, when it was started with one.",
+    )  # fmt: skip
+    return option(command)
+
+
 def make_config(params: dict[str, Any]) -> IndexConfig:
     """Build the index configuration from a command's parameters."""
     return IndexConfig(
         index_dir=params["index_dir"],
         chroma_url=params.get("chroma_url") or None,
         catalog_url=params.get("catalog_url") or None,
+        catalog_token=params.get("catalog_token") or None,
         collection=params.get("collection") or "verbatim",
         model=params.get("model") or None,
         chunk_words=params.get("chunk_words"),

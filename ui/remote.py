@@ -41,6 +41,8 @@ def call(server: dict[str, Any], method: str, path: str, token: str | None = Non
             detail = response.json().get("detail", response.text)
         except ValueError:
             detail = response.text
+        if response.status_code == 401 and "read token" in str(detail):  # the read gate, before any route
+            raise IndexBusyError(f"the server at {server['url']} needs its read token: pass --read-token")
         if response.status_code == 401:
             raise IndexBusyError(f"the server at {server['url']} needs its admin token for this: pass --admin-token")
         raise VerbatimIndexError(f"the server at {server['url']} says: {detail}")

@@ -18,20 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from fetch.fetching import Fetcher, FetchSettings
+from fetch.webcorpus import FetchReport, WebCorpus
+from index.catalog_sessions import CatalogSessions
 from index.errors import UnknownArticleError
-from index.fetching import Fetcher, FetchSettings
 from index.filters import Filters
 from index.generation import ArticleRecord
 from index.keyword import content_words
 from index.live import LiveIndex
 from index.reindex import Reindexer
-from index.remote_catalog import CatalogSessions
 from index.uploads import Saved, UploadError, delete_article_file, save_upload
-from index.webcorpus import FetchReport, WebCorpus
 from qa.answering import Answer, Answerer, AnswerSettings
 from qa.query import Turn
 from qa.watches import WATCH_LIMIT, WATCHES_FILE, Watches, WatchStore
 from ui.examples import SOURCE_ARTICLES, example_questions
+from ui.tokens import any_token, same_token
 
 T = TypeVar("T")
 REINDEX_NICENESS = 10  # how much nicer than the answers a reindex runs (Linux threads; nothing elsewhere)
@@ -87,6 +88,10 @@ class AdminError(PermissionError):
     """An index change was asked for without the admin token."""
 
 
+class CatalogTokenError(PermissionError):
+    """The keyword index was read (``/api/catalog``) without the token it needs."""
+
+
 @dataclass
 class Job:
     """The state of the background reindex, for the status panel and ``/api/status``."""
@@ -108,7 +113,9 @@ class Service:
     Args:
         live: the index; this process is its writer.
         corpus: the folder uploads go to and reindexes scan.
-        admin_token: required for uploads, deletions and reindexes when set.
+        admin_token: required for uploads, deletions and reindexes when set; with it, reads of the
+            keyword index by other apps (``/api/catalog``) need a token too (this or the read token).
+        read_token: required for every read when set (the gate of ``ui.gate``); the admin token opens it too.
         concurrency: questions answered at once.
         queue: questions allowed to wait beyond those.
         timeout: seconds a question may take before the user is told to try again.
@@ -130,10 +137,12 @@ class Service:
         answer_settings: AnswerSettings | None = None,
         fetch_settings: FetchSettings | None = None,
         max_watches: int = WATCH_LIMIT,
+        read_token: str | None = None,
     ) -> None:
         self.live = live
         self.corpus = corpus.resolve()
         self.admin_token = admin_token or None
+        self.read_token = read_token or None
         self.answerer = Answerer(live, answer_settings)
         self.timeout = timeout
         self.max_upload_mb = max_upload_mb
@@ -247,6 +256,7 @@ class Service:
             "corpus": str(self.corpus),
             "index": status.location,
             "admin_token_required": self.admin_token is not None,
+            "read_token_required": self.read_token is not None,
             "reader": self.answerer.reader.status(),
             "reader_ready": self.answerer.reader.available(),
             "reindex": {
@@ -274,8 +284,16 @@ class Service:
 
     def check_admin(self, token: str | None) -> None:
         """Raise ``AdminError`` unless the token is right (or none is set)."""
-        if self.admin_token is not None and token != self.admin_token:
+        if self.admin_token is not None and not same_token(token, self.admin_token):
             raise AdminError("Changing the index needs the admin token (set with --admin-token).")
+
+    def check_catalog(self, token: str | None) -> None:
+        """Raise ``CatalogTokenError`` unless the token is the admin or read token (or neither is set)."""
+        if (self.admin_token or self.read_token) and not any_token(token, self.admin_token, self.read_token):
+            raise CatalogTokenError(
+                "Reading this server's keyword index (/api/catalog) needs its admin token, or its read token when "
+                "it has one: start the app that reads it with --catalog-token (or VERBATIM_CATALOG_TOKEN)."
+            )
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         """Run an incremental reindex of the corpus now (waits for one already running)."""

@@ -16,6 +16,7 @@ from qa.query import QuestionError, Turn
 from ui import render
 from ui.api import install_errors, router
 from ui.api_watches import watch_router
+from ui.gate import ReadGate
 from ui.service import AdminError, BusyError, Service
 from ui.web_watching import build_watching_tab, watching_html
 
@@ -66,6 +67,8 @@ def build_app(service: Service) -> FastAPI:
     mounted: FastAPI = gr.mount_gradio_app(
         app, blocks, path="/", css=_asset("verbatim.css"), head=head, footer_links=[], show_error=False, theme=theme
     )
+    if service.read_token:  # in front of everything: the JSON routes, /docs, the page and the page's own calls
+        mounted.add_middleware(ReadGate, read_token=service.read_token, admin_token=service.admin_token)
     return mounted
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from lab.chroma_server import free_port, start_chroma, stop_process
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import TOKEN, Server, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
@@ -69,10 +69,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 def test_a_reindex_by_one_app_is_answered_by_the_others_one_reading_the_writers_catalog(cluster: Cluster) -> None:
     first = cluster.first
-    # a third app keeps no replica: it reads the first app's keyword index over HTTP (--catalog-url)
+    # a third app keeps no replica: it reads the first app's keyword index over HTTP (--catalog-url),
+    # with the first app's admin token, which its catalog needs (--catalog-token)
     third = start_server(
-        cluster.root, "--chroma-url", cluster.url, "--catalog-url", first.url, index_dir=cluster.root / "index-c"
-    )
+        cluster.root, "--chroma-url", cluster.url, "--catalog-url", first.url, "--catalog-token", TOKEN,
+        index_dir=cluster.root / "index-c",
+    )  # fmt: skip
     try:
         _the_others_answer_a_reindex(cluster, third)
     finally:
@@ -88,7 +90,10 @@ def _the_others_answer_a_reindex(cluster: Cluster, third: Server) -> None:
     assert not list(third.index_dir.glob("catalog-*"))  # no replica of its own
     refused = httpx.post(f"{third.url}/api/reindex", headers=third.admin(), timeout=60)
     assert refused.status_code == 409 and first.url in refused.json()["detail"]
-    bad = httpx.post(f"{first.url}/api/catalog/call", json={"method": "drop", "args": {}}, timeout=10)
+    drop = {"method": "drop", "args": {}}
+    unknown = httpx.post(f"{first.url}/api/catalog/call", json=drop, timeout=10)
+    assert unknown.status_code == 401 and "--catalog-token" in unknown.json()["detail"]
+    bad = httpx.post(f"{first.url}/api/catalog/call", json=drop, headers=first.admin(), timeout=10)
     assert bad.status_code == 409 and "keyword_search" in bad.json()["detail"]
     path = first.corpus / "001_b0c10fa15994f385.txt"
     path.write_text(

@@ -22,13 +22,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from fetch.feeds import Feed, FeedEntry, looks_like_feed, parse_feed
+from fetch.fetching import Fetcher, FetchError, Response
+from fetch.webstate import FeedRow, PageRow, WebState
 from index.article import SourceProblem
 from index.errors import VerbatimIndexError
-from index.feeds import Feed, FeedEntry, looks_like_feed, parse_feed
-from index.fetching import Fetcher, FetchError, Response
 from index.formats import Fields, parse_html
 from index.sources import decode
-from index.webstate import FeedRow, PageRow, WebState
 
 WEB_FOLDER = "web"
 _MIN_WORDS = 8
