@@ -323,3 +323,46 @@ def test_follow_a_story_timeline_copies_and_corrections_on_the_page(browser: Bro
 def reindex(web: Server) -> None:
     response = httpx.post(f"{web.url}/api/reindex", headers=web.admin(), timeout=300)
     assert response.status_code == 200, response.text
+
+
+def test_watch_a_question_from_its_answer_and_see_the_change(browser: Browser, web: Server, shots: Path) -> None:
+    """Watch this question under an answer; a newer report arrives; the Watching tab shows the change."""
+    import json
+    import time
+
+    from tests.stories import STORIES
+
+    question = "How many people have been killed by the flooding in the Selbu delta?"
+    records = {r["id"]: r for r in map(json.loads, (STORIES / "selbu-floods.jsonl").read_text().splitlines())}
+    (web.corpus / "selbu.jsonl").write_text(json.dumps(records["selbu-monday"]) + "\n", encoding="utf-8")
+    reindex(web)
+    page = open_page(browser, web)
+    ask(page, question)
+    button = page.locator(".vb-turn").last.locator(".vb-watch")
+    button.click()
+    page.wait_for_function("b => b.classList.contains('vb-watching')", arg=button.element_handle())
+    assert "Watching" in button.inner_text()
+    (web.corpus / "selbu.jsonl").write_text(
+        "".join(json.dumps(records[i]) + "\n" for i in ("selbu-monday", "selbu-wednesday")), encoding="utf-8"
+    )
+    reindex(web)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # asked again in the background after the reindex
+        if httpx.get(f"{web.url}/api/watches/changes", params={"unread": "true"}).json()["count"]:
+            break
+        time.sleep(0.5)
+    page.get_by_role("tab", name="Watching").click()
+    card = page.locator(".vb-watch-card", has_text=question)
+    card.wait_for()
+    assert "1 new" in card.locator(".vb-unread").inner_text()
+    change = card.locator(".vb-change").first
+    assert "fourteen" in change.inner_text() and "a new article" in change.inner_text()
+    change.locator(".vb-marker").first.click()  # opens the article at the new cited sentence
+    page.locator("#vb-cited-span").wait_for()
+    assert "fourteen" in page.locator("#vb-cited-span").inner_text()
+    page.keyboard.press("Escape")
+    page.screenshot(path=str(shots / "watching.png"))
+    page.get_by_role("button", name="Mark all changes read").click()
+    card.locator(".vb-unread").wait_for(state="detached")
+    assert OUTSIDE[id(page)] == []
+    page.close()
