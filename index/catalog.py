@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS copy_prints (
 CREATE TABLE IF NOT EXISTS copy_groups (article_id TEXT PRIMARY KEY, members TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS article_changes (
     article_id TEXT PRIMARY KEY, changed TEXT NOT NULL, changed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS article_pages (article_id TEXT PRIMARY KEY, pages TEXT NOT NULL);
 """
 
 _ARTICLE_COLUMNS = "id, checksum, title, date, source, url, path, n_passages, indexed_at"
@@ -155,6 +156,8 @@ class Catalog:
             if record.changed_at is not None:
                 changed = json.dumps([list(span) for span in record.changed])
                 db.execute("INSERT INTO article_changes VALUES (?, ?, ?)", (article.id, changed, record.changed_at))
+            if article.pages:
+                db.execute("INSERT INTO article_pages VALUES (?, ?)", (article.id, json.dumps(list(article.pages))))
             for p, v in zip(passages, vectors, strict=True):
                 cursor = db.execute(
                     "INSERT INTO passages (id, article_id, version, position, start_char, end_char, vector, sentences)"
@@ -241,6 +244,7 @@ def _delete_article(db: sqlite3.Connection, article_id: str) -> None:
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
     db.execute("DELETE FROM copy_groups WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM article_changes WHERE article_id = ?", (article_id,))
+    db.execute("DELETE FROM article_pages WHERE article_id = ?", (article_id,))
 
 
 class Snapshot:
@@ -450,6 +454,10 @@ class Snapshot:
             "SELECT changed, changed_at FROM article_changes WHERE article_id = ?", (article_id,)
         ).fetchone()
         record = _record(row, row[9])
+        pages = self._db.execute("SELECT pages FROM article_pages WHERE article_id = ?", (article_id,)).fetchone()
+        if pages is not None:
+            article = replace(record.article, pages=tuple(int(p) for p in json.loads(pages[0])))
+            record = replace(record, article=article)
         if change is None:
             return record
         spans = tuple((int(a), int(b)) for a, b in json.loads(change[0]))

@@ -64,6 +64,7 @@ def article_json(record: ArticleRecord) -> dict[str, Any]:
         "url": article.url,
         "path": article.path,
         "passages": record.n_passages,
+        "pages": list(article.pages),
         "text": article.text,
         "changes": _changes(record),
     }
