@@ -78,6 +78,11 @@ class Format:
     whole: bool = True
 
 
+def megabytes(limit: int) -> str:
+    """A byte limit as the MB figure the user gave (``--max-file-mb 0.1`` -> ``0.1``)."""
+    return f"{round(limit / 2**20, 2):g}"
+
+
 def date_or_warn(value: object, warnings: list[str]) -> dt.date | None:
     """The date, or None with a warning saying it was malformed."""
     try:

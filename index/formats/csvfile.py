@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from index.article import parse_date
-from index.formats.base import Columns, Fields, Format, Problem, ReadOptions
+from index.formats.base import Columns, Fields, Format, Problem, ReadOptions, megabytes
 
 COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
@@ -68,11 +68,19 @@ def _read_table(stream: BinaryIO, options: ReadOptions, delimiter: str | None) -
         yield Problem(warning, "warning")
     stream.seek(0)
     text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+    try:
+        yield from _table(text, options, delimiter)
+    finally:
+        text.detach()  # the caller closes its stream; a collected wrapper would close it again
+
+
+def _table(text: io.TextIOWrapper, options: ReadOptions, delimiter: str | None) -> Iterator[Fields | Problem]:
     first = text.readline()
     if not first.strip():
         yield Problem("has no header line; put the column names (e.g. title,date,text) on its first line")
         return
     delimiter = delimiter or max(",;\t", key=first.count)
+    # The limit is the process's own: only ever raised here, and each row is checked against ours below.
     csv.field_size_limit(max(csv.field_size_limit(), options.max_bytes))
     rows = csv.reader(itertools.chain([first], text), delimiter=delimiter)
     header = [cell.strip().lstrip("\ufeff") for cell in next(rows)]
@@ -103,6 +111,8 @@ def _rows(
 
 
 def _row(row: list[str], line: int, header: list[str], found: dict[str, int], options: ReadOptions) -> Fields | Problem:
+    if sum(len(cell) for cell in row) > options.max_bytes:
+        return Problem(_too_long(options.max_bytes), line=line)
     if len(row) != len(header):
         return Problem(
             f"has {len(row)} fields where the header has {len(header)}; put a field that holds the "
@@ -201,9 +211,13 @@ def _encoding(stream: BinaryIO) -> tuple[str, str | None]:
     return "utf-8-sig", None
 
 
+def _too_long(limit: int) -> str:
+    return f"is over the {megabytes(limit)} MB limit for one article; split that article or raise --max-file-mb"
+
+
 def _csv_error(exc: csv.Error, limit: int) -> str:
     if "field limit" in str(exc):
-        return f"a field is over the {limit / 2**20:g} MB limit; split that article or raise --max-file-mb"
+        return _too_long(limit)
     return f"cannot be read as CSV ({exc}); check its quotes"
 
 

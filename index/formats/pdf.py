@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
 from index.article import normalize_text
-from index.formats.base import Fields, Format, Problem, ReadOptions
+from index.formats.base import Fields, Format, Problem, ReadOptions, megabytes
 
 NO_TEXT = (
     "has no text layer (a scanned document?); run OCR on it, e.g. `ocrmypdf in.pdf out.pdf`, then index the result"
@@ -40,8 +40,10 @@ def read_pdf(stream: BinaryIO, options: ReadOptions) -> Iterator[Fields | Proble
         yield Problem(NO_TEXT)
         return
     if len(text.encode("utf-8")) > options.max_bytes:
-        limit = options.max_bytes / 2**20
-        yield Problem(f"its text is over the {limit:g} MB limit for one article; split it or raise --max-file-mb")
+        yield Problem(
+            f"its text is over the {megabytes(options.max_bytes)} MB limit for one article; "
+            "split it or raise --max-file-mb"
+        )
         return
     blank = [str(i + 1) for i, r in enumerate(raw) if not r.strip()]
     if blank:

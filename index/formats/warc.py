@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, BinaryIO
 
-from index.formats.base import Fields, Format, Problem, ReadOptions
+from index.formats.base import Fields, Format, Problem, ReadOptions, megabytes
 from index.formats.html import parse_page
 
 _PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -62,8 +62,10 @@ def _pages(
             continue
         body = record.content_stream().read(options.max_bytes + 1)
         if len(body) > options.max_bytes:
-            limit = options.max_bytes / 2**20
-            yield Problem(f"the capture of {url} is over the {limit:g} MB limit; it is not indexed", line=number)
+            yield Problem(
+                f"the capture of {url} is over the {megabytes(options.max_bytes)} MB limit; it is not indexed",
+                line=number,
+            )
             continue
         try:
             fields = parse_page(body, url, record.http_headers.get_header("Content-Type") or "")
