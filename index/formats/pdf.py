@@ -20,7 +20,10 @@ NO_TEXT = (
     "has no text layer (a scanned document?); run OCR on it, e.g. `ocrmypdf in.pdf out.pdf`, then index the result"
 )
 _BROKEN_WORD = re.compile(r"[^\W\d_]-$")
-_PARAGRAPH_END = 0.7  # a line shorter than this share of the page's longest ends its paragraph
+# A line ends its paragraph when it is shorter than this share of the page's longest: a sentence's
+# end a little short (the last line of a paragraph), or any line much shorter (a heading).
+_SENTENCE_LINE, _SHORT_LINE = 0.85, 0.6
+_SENTENCE_END = (".", "!", "?", ":", '"', "”", "’", ")")
 
 
 def read_pdf(stream: BinaryIO, options: ReadOptions) -> Iterator[Fields | Problem]:
@@ -84,7 +87,8 @@ def page_text(raw: str) -> str:
             current = ""
             continue
         current = mend(current, line)
-        if len(line) < _PARAGRAPH_END * widest and not line.endswith(("-", ",")):
+        share = _SENTENCE_LINE if line.endswith(_SENTENCE_END) else _SHORT_LINE
+        if len(line) < share * widest and not line.endswith(("-", ",")):
             paragraphs.append(current)
             current = ""
     paragraphs.append(current)
