@@ -16,6 +16,7 @@ from index.formats import parse_columns
 from index.formats.csvfile import table_date
 from index.reindex import Reindexer
 from index.sources import ReadResult, SourceFile, discover, read_source
+from index.uploads import UploadError
 from tests.conftest import LiveFactory
 from tests.invariants import assert_consistent, corpus_articles
 from tests.test_crash import Zygote, zygote  # noqa: F401 - the fixture, shared with the crash tests
@@ -243,3 +244,19 @@ def test_a_large_csv_import_killed_at_random_points_resumes_with_nothing_lost_or
     assert len(report.added) + len(report.unchanged) == CRASH_ROWS
     assert len(report.unchanged) > 0  # what the killed runs committed is kept, not written again
     assert_consistent(live, corpus_articles(corpus))
+
+
+def test_an_upload_with_named_columns_is_indexed_and_its_mapping_kept(tmp_path: Path, make_live: LiveFactory) -> None:
+    from ui.service import Service
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    service = Service(make_live(), corpus)
+    table = tmp_path / "wire.csv"
+    write_table(table, [["ref", "story"], ["r1", "The ferry to Helsinki now leaves at dawn."]])
+    outcome = service.upload([("wire.csv", table.read_bytes())], "id=ref,text=story")
+    assert outcome["saved"] == [{"name": "wire.csv", "articles": 1, "replaced": False}]
+    assert outcome["report"]["added"] == ["wire.csv#r1"]
+    assert service.reindex()["unchanged"] == ["wire.csv#r1"]  # read again with the same columns
+    with pytest.raises(UploadError, match="'words' is not a field"):
+        service.upload([("wire.csv", table.read_bytes())], "words=story")
