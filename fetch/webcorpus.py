@@ -27,11 +27,10 @@ from fetch.fetching import Fetcher, FetchError, Response
 from fetch.webstate import FeedRow, PageRow, WebState
 from index.article import SourceProblem
 from index.errors import VerbatimIndexError
-from index.formats import Fields, parse_html
-from index.sources import decode
+from index.formats import Fields
+from index.formats.html import parse_page
 
 WEB_FOLDER = "web"
-_MIN_WORDS = 8
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -265,7 +264,7 @@ class _Run:
             keep = response.etag or row.etag, response.last_modified or row.last_modified
             self.state.page_fetched(PageRow(url, row.file, row.canonical, *keep, row.body_hash, direct))
             return Outcome(url, "page", "not_modified", article_id=self.web.article_id(row.file or ""))
-        fields = _extract(response.body, response.url, response.content_type)
+        fields = parse_page(response.body, response.url, response.content_type)
         canonical = fields.url if fields.url and urlsplit(fields.url).scheme in ("http", "https") else response.url
         file = (row.file if row else None) or self.state.file_of_canonical(canonical) or _file_name(canonical)
         date = fields.date or (entry.date if entry else entry_date)
@@ -281,21 +280,6 @@ class _Run:
         if entry is not None and entry.date_text and date is None:
             message = f"the feed's date {entry.date_text!r} does not parse; indexed without a date"
             self.problems.append(SourceProblem(url, message, "warning"))
-
-
-def _extract(body: bytes, url: str, content_type: str) -> Fields:
-    kind = content_type.split(";")[0].strip().lower()
-    if kind and kind not in ("text/html", "application/xhtml+xml", "text/plain"):
-        raise ValueError(f"is {kind}, not an HTML page; only article pages and RSS or Atom feeds can be added")
-    charset = re.search(r"charset=([\w-]+)", content_type)
-    try:
-        text = body.decode(charset.group(1)) if charset else decode(body)[0]
-    except (LookupError, UnicodeDecodeError):
-        text = decode(body)[0]
-    fields = parse_html(text, url=url)
-    if len(fields.text.split()) < _MIN_WORDS:  # a menu or a sign-in box, left when nothing else is
-        raise ValueError(f"no article text found in this HTML page (only “{fields.text[:60]}”); is it an article?")
-    return fields
 
 
 def _file_name(canonical: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -33,11 +34,18 @@ class Article:
     url: str | None = None
     path: str = ""
     checksum: str = field(default="", compare=False)
+    pages: tuple[int, ...] = ()  # where each page starts in ``text`` (a PDF's); empty: no pages
 
     @property
     def version(self) -> str:
         """A short token for this exact content: changes whenever text or metadata change."""
         return self.checksum[:16]
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (1-based) holding the character at ``offset``; None for an article without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +86,20 @@ def make_article(
     source: str | None = None,
     url: str | None = None,
     path: str = "",
+    pages: tuple[int, ...] = (),
 ) -> Article:
-    """Build an article with normalised text, a derived title if none, and its checksum."""
+    """Build an article with normalised text, a derived title if none, and its checksum.
+
+    ``pages`` (page start offsets) are kept only for a ``text`` normalised already: offsets into
+    a text that normalising would change would point at the wrong characters.
+    """
     body = normalize_text(text)
+    pages = pages if body == text else ()
     clean_title = " ".join((title or "").split()) or derive_title(body) or id
     clean_source = " ".join((source or "").split()) or None
     clean_url = (url or "").strip() or None
-    payload = json.dumps(
-        [clean_title, date.isoformat() if date else None, clean_source, clean_url, body],
-        ensure_ascii=False,
-    )
+    fields: list[object] = [clean_title, date.isoformat() if date else None, clean_source, clean_url, body]
+    payload = json.dumps(fields + ([list(pages)] if pages else []), ensure_ascii=False)
     checksum = hashlib.sha256(payload.encode("utf-8")).hexdigest()
     return Article(
         id=id,
@@ -98,6 +110,7 @@ def make_article(
         url=clean_url,
         path=path,
         checksum=checksum,
+        pages=pages,
     )
 
 

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS copy_prints (
 CREATE TABLE IF NOT EXISTS copy_groups (article_id TEXT PRIMARY KEY, members TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS article_changes (
     article_id TEXT PRIMARY KEY, changed TEXT NOT NULL, changed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS article_pages (article_id TEXT PRIMARY KEY, pages TEXT NOT NULL);
 """
 
 
@@ -135,6 +136,8 @@ class Catalog:
             if record.changed_at is not None:
                 changed = json.dumps([list(span) for span in record.changed])
                 db.execute("INSERT INTO article_changes VALUES (?, ?, ?)", (article.id, changed, record.changed_at))
+            if article.pages:
+                db.execute("INSERT INTO article_pages VALUES (?, ?)", (article.id, json.dumps(list(article.pages))))
             for p, v in zip(passages, vectors, strict=True):
                 cursor = db.execute(
                     "INSERT INTO passages (id, article_id, version, position, start_char, end_char, vector, sentences)"
@@ -221,3 +224,4 @@ def _delete_article(db: sqlite3.Connection, article_id: str) -> None:
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
     db.execute("DELETE FROM copy_groups WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM article_changes WHERE article_id = ?", (article_id,))
+    db.execute("DELETE FROM article_pages WHERE article_id = ?", (article_id,))

@@ -55,7 +55,7 @@ def _date_in(s: str | None) -> dt.date | None:
 def _record_out(r: ArticleRecord) -> dict[str, Any]:
     a = r.article
     article = {"id": a.id, "title": a.title, "text": a.text, "date": _date_out(a.date), "source": a.source,
-               "url": a.url, "path": a.path, "checksum": a.checksum}  # fmt: skip
+               "url": a.url, "path": a.path, "checksum": a.checksum, "pages": list(a.pages)}  # fmt: skip
     return {"article": article, "n_passages": r.n_passages, "indexed_at": r.indexed_at,
             "changed": [list(s) for s in r.changed], "changed_at": r.changed_at}  # fmt: skip
 
@@ -63,7 +63,8 @@ def _record_out(r: ArticleRecord) -> dict[str, Any]:
 def _record_in(d: dict[str, Any]) -> ArticleRecord:
     a = d["article"]
     article = Article(id=a["id"], title=a["title"], text=a["text"], date=_date_in(a["date"]), source=a["source"],
-                      url=a["url"], path=a["path"], checksum=a["checksum"])  # fmt: skip
+                      url=a["url"], path=a["path"], checksum=a["checksum"],
+                      pages=tuple(int(p) for p in a.get("pages") or ()))  # fmt: skip
     changed = tuple((int(x), int(y)) for x, y in d["changed"])
     return ArticleRecord(article, int(d["n_passages"]), float(d["indexed_at"]), changed, d["changed_at"])
 

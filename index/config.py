@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.formats import Columns
 from index.sources import DEFAULT_MAX_FILE_MB
 
 
@@ -27,3 +28,4 @@ class IndexConfig:
     chunk_overlap: int | None = None
     max_file_mb: float = DEFAULT_MAX_FILE_MB
     batch_size: int = 32
+    columns: Columns = ()  # a table's columns mapped by the user (``--columns``), recorded for the paths indexed

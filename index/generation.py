@@ -262,6 +262,8 @@ def _article_meta(record: ArticleRecord) -> dict[str, Any]:
         meta["source"] = article.source
     if article.url:
         meta["url"] = article.url
+    if article.pages:
+        meta["pages"] = json.dumps(list(article.pages))
     if record.changed_at is not None:
         meta["changed"] = json.dumps([list(span) for span in record.changed])
         meta["changed_at"] = record.changed_at
@@ -278,6 +280,7 @@ def _record_from(article_id: str, text: str, meta: dict[str, Any]) -> ArticleRec
         url=meta.get("url"),
         path=meta.get("path", ""),
         checksum=meta["checksum"],
+        pages=tuple(int(p) for p in json.loads(meta["pages"])) if meta.get("pages") else (),
     )
     changed = tuple((int(a), int(b)) for a, b in json.loads(meta["changed"])) if meta.get("changed") else ()
     changed_at = float(meta["changed_at"]) if meta.get("changed_at") is not None else None

@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS roots (path TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, entries TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reports (at REAL PRIMARY KEY, report TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS columns (path TEXT PRIMARY KEY, mapping TEXT NOT NULL);
 """
 
 
@@ -80,6 +81,31 @@ class LocalState:
         with self._lock:
             self._db.execute("DELETE FROM files")
 
+    def forget_files_under(self, path: Path) -> None:
+        """Drop the fingerprints of a file, or of every file in a folder: they are read again."""
+        with self._lock:
+            self._db.execute("DELETE FROM files WHERE path = ? OR path LIKE ? ESCAPE '\\'", (str(path), _under(path)))
+
+    def columns(self, path: Path) -> tuple[tuple[str, str], ...]:
+        """The table columns mapped for a file: those recorded for it or its nearest folder."""
+        with self._lock:
+            rows = self._db.execute("SELECT path, mapping FROM columns").fetchall()
+        found = [(Path(p), m) for p, m in rows if Path(p) == path or Path(p) in path.parents]
+        if not found:
+            return ()
+        nearest = max(found, key=lambda row: len(row[0].parts))[1]
+        return tuple((str(a), str(b)) for a, b in json.loads(nearest))
+
+    def set_columns(self, path: Path, columns: tuple[tuple[str, str], ...]) -> bool:
+        """Record the columns mapped for a file or folder (``--columns``); True if they changed."""
+        value = json.dumps([list(pair) for pair in columns])
+        with self._lock:
+            row = self._db.execute("SELECT mapping FROM columns WHERE path = ?", (str(path),)).fetchone()
+            if row is not None and row[0] == value:
+                return False
+            self._db.execute("INSERT OR REPLACE INTO columns VALUES (?, ?)", (str(path), value))
+        return True
+
     def add_report(self, at: float, report: dict[str, object]) -> None:
         """Keep a reindex report (the last twenty are kept)."""
         with self._lock:
@@ -91,3 +117,9 @@ class LocalState:
         with self._lock:
             row = self._db.execute("SELECT report FROM reports ORDER BY at DESC LIMIT 1").fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+
+def _under(path: Path) -> str:
+    """A LIKE pattern for the paths inside folder ``path``."""
+    escaped = str(path).rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "/%"

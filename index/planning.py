@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.article import Article, SourceProblem
 from index.chunking import ChunkSettings, chunk
+from index.formats import Columns
 from index.generation import ManifestEntry
 from index.localstate import FileEntry, LocalState
 from index.sources import SourceFile, discover, iter_source
 
 Target = tuple[Path, Path]  # (path to scan, corpus root that ids are relative to)
+ColumnLookup = Callable[[Path], Columns]  # a table file -> the columns the user mapped for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,7 @@ def make_plan(
     local: LocalState,
     max_file_mb: float,
     chunking: ChunkSettings | None = None,
+    columns: ColumnLookup | None = None,
 ) -> Plan:
     """Read what changed (files whose size and mtime match the last run are not even opened).
 
@@ -120,6 +123,8 @@ def make_plan(
     passage counts under ``chunking``, for progress): the texts are read again when written."""
     plan = Plan()
     files, problems = discover(targets)
+    if columns is not None:
+        files = [replace(f, columns=columns(f.path)) if f.kind in ("csv", "tsv") else f for f in files]
     plan.problems.extend(problems)
     owners: dict[str, str] = {}  # article id -> the file that claims it
     for source in files:

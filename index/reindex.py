@@ -19,9 +19,10 @@ from index.catalog import Catalog
 from index.changes import changed_sentences
 from index.chunking import ChunkSettings, Passage, chunk
 from index.errors import EmptyIndexError
+from index.formats import Columns
 from index.generation import ArticleRecord, Generation, ManifestEntry
 from index.live import LiveIndex
-from index.planning import Plan, Target, corpus_relative, make_plan, resolve_targets
+from index.planning import ColumnLookup, Plan, Target, corpus_relative, in_scope, make_plan, resolve_targets
 from index.store import IndexSettings, StoreState
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -124,6 +125,7 @@ class Reindexer:
                 if live.lease is not None:
                     live.lease.acquire(on_wait=self._on_wait)
                 live.refresh(force=True)
+                self._record_columns(targets)
                 live.writing = True
                 report = self._full(targets, progress) if full else self._incremental(targets, progress)
             finally:
@@ -139,6 +141,22 @@ class Reindexer:
         )
         live.local.add_report(time.time(), report.as_json())
         return report
+
+    def _record_columns(self, targets: list[Target]) -> None:
+        """Remember ``--columns`` for the paths given, so every later run reads their tables alike;
+        a changed mapping has their files read again."""
+        given = self.live.config.columns
+        for path, _ in targets if given else []:
+            if self.live.local.set_columns(path, given):
+                self.live.local.forget_files_under(path)
+
+    def _columns(self, file: Path) -> Columns:
+        return self.live.local.columns(file)
+
+    def _given_columns(self, targets: list[Target]) -> ColumnLookup:
+        """For a dry run, which records nothing: ``--columns`` for the paths given, else those recorded."""
+        given = self.live.config.columns
+        return lambda file: given if given and in_scope(str(file), targets) else self._columns(file)
 
     def _fence(self) -> None:
         """Before the pointer moves: stop if another machine's writer has taken the lease over."""
@@ -163,7 +181,9 @@ class Reindexer:
         # is the manifest, and reading it from SQLite is ten times cheaper than from Chroma.
         in_step = state.clean and catalog.get_meta("generation") == str(state.generation)
         manifest = catalog.manifest() if in_step else generation.manifest()
-        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, _chunking(state.settings))
+        plan = make_plan(
+            targets, manifest, live.local, live.config.max_file_mb, _chunking(state.settings), self._columns
+        )
         if plan.changed or plan.removed or not state.clean:
             # A new generation number before the first write: a reader that outlives a crash
             # of this run still sees that something changed, and compares checksums.
@@ -197,7 +217,7 @@ class Reindexer:
         catalog = Catalog(live.catalog_path(generation.token))
         try:
             live.local.forget_all_files()
-            plan = make_plan(targets, {}, live.local, live.config.max_file_mb, _chunking(settings))
+            plan = make_plan(targets, {}, live.local, live.config.max_file_mb, _chunking(settings), self._columns)
             state = StoreState(generation.token, old_state.generation + 1, False, settings)
             counts = self._apply(plan, generation, catalog, {}, state, progress, publish=False)
             plan.problems = [corpus_relative(p, targets) for p in plan.problems]
@@ -333,7 +353,7 @@ class Reindexer:
             live.check_settings()
         settings = live.wanted_settings()
         chunking = _chunking(settings)
-        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb)
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, columns=self._given_columns(targets))
         changed = plan.read_changed(live.config.max_file_mb)
         hashes = [p.text_hash for article in changed for p in chunk(article, chunking)]
         cached = live.generation.embeddings_for(hashes) if manifest else {}

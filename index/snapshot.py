@@ -248,6 +248,10 @@ class Snapshot:
             "SELECT changed, changed_at FROM article_changes WHERE article_id = ?", (article_id,)
         ).fetchone()
         record = _record(row, row[9])
+        pages = self._db.execute("SELECT pages FROM article_pages WHERE article_id = ?", (article_id,)).fetchone()
+        if pages is not None:
+            article = replace(record.article, pages=tuple(int(p) for p in json.loads(pages[0])))
+            record = replace(record, article=article)
         if change is None:
             return record
         spans = tuple((int(a), int(b)) for a, b in json.loads(change[0]))

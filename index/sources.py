@@ -6,26 +6,16 @@ file (and line) and what to do, and the other files are read as usual.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from index.article import Article, SourceProblem, make_article
-from index.formats import Fields, parse_html, parse_jsonl_record, parse_text
+from index.formats import BY_KIND, KINDS, SUPPORTED, Columns, Fields, Problem, ReadOptions, decode, format_of
 
-KINDS = {
-    ".txt": "text",
-    ".text": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
-SUPPORTED = " ".join(sorted(KINDS))
+__all__ = ["DEFAULT_MAX_FILE_MB", "KINDS", "SUPPORTED", "ReadResult", "SourceFile", "decode", "discover", "read_source"]
 DEFAULT_MAX_FILE_MB = 10.0
 
 
@@ -38,6 +28,7 @@ class SourceFile:
     kind: str
     mtime_ns: int
     size: int
+    columns: Columns = ()  # a table's columns as the user mapped them (--columns)
 
     @property
     def rel(self) -> str:
@@ -64,8 +55,8 @@ def discover(
             problems.append(SourceProblem(str(path), "no such file or folder; check the path"))
             continue
         for candidate in _walk(path):
-            kind = KINDS.get(candidate.suffix.lower())
-            if kind is None:
+            found = format_of(candidate.name)
+            if found is None:
                 if candidate == path:  # named explicitly; inside a folder it is just skipped
                     message = f"not a supported type; supported: {SUPPORTED}"
                     problems.append(SourceProblem(str(candidate), message, "warning"))
@@ -75,7 +66,7 @@ def discover(
             except OSError as exc:
                 problems.append(SourceProblem(str(candidate), f"cannot read it: {exc.strerror}"))
                 continue
-            files[candidate] = SourceFile(candidate, root, kind, stat.st_mtime_ns, stat.st_size)
+            files[candidate] = SourceFile(candidate, root, found.kind, stat.st_mtime_ns, stat.st_size)
     return sorted(files.values(), key=lambda f: f.path), problems
 
 
@@ -92,60 +83,58 @@ def _walk(path: Path) -> Iterator[Path]:
 
 def read_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> ReadResult:
     """Read one file into articles; problems are returned, never raised."""
+    items = list(iter_source(source, max_file_mb))
+    articles = tuple(i for i in items if isinstance(i, Article))
+    return ReadResult(articles, tuple(i for i in items if isinstance(i, SourceProblem)))
+
+
+def iter_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Iterator[Article | SourceProblem]:
+    """A file's articles and problems one at a time: a file of many articles is never held whole."""
     name = str(source.path)
     limit = int(max_file_mb * 1024 * 1024)
-    if source.kind == "jsonl":
-        items = list(iter_source(source, max_file_mb))
-        articles = tuple(i for i in items if isinstance(i, Article))
-        return ReadResult(articles, tuple(i for i in items if isinstance(i, SourceProblem)))
+    reader = BY_KIND[source.kind]
+    options = ReadOptions(source.rel, limit, source.columns)
+    seen: dict[str, int | None] = {}
     try:
-        if source.size > limit:
-            size_mb = source.size / 1024 / 1024
-            message = (
-                f"is {size_mb:.1f} MB, over the {max_file_mb:g} MB limit for one article; "
-                "split it into smaller files or raise --max-file-mb"
-            )
-            return ReadResult((), (SourceProblem(name, message),))
-        data = source.path.read_bytes()
+        if reader.whole:
+            if source.size > limit:
+                yield SourceProblem(name, _too_big(source.size, max_file_mb))
+                return
+            items = reader.read(io.BytesIO(source.path.read_bytes()), options)
+            yield from _articles(items, source, seen)
+            return
+        with source.path.open("rb") as handle:
+            yield from _articles(reader.read(handle, options), source, seen)
     except OSError as exc:
-        return ReadResult((), (_unreadable(name, exc),))
-    try:
-        text, warning = decode(data)
-        fields = parse_html(text) if source.kind == "html" else parse_text(text, markdown=source.kind == "markdown")
-    except ValueError as exc:
-        return ReadResult((), (SourceProblem(name, str(exc)),))
-    problems = [SourceProblem(name, w, "warning") for w in (warning, *fields.warnings) if w]
-    article = _article(fields, source.rel, name)
-    if not article.text:
-        problems.append(SourceProblem(name, "is empty; add the article's text or remove the file", "warning"))
-        return ReadResult((), tuple(problems))
-    return ReadResult((article,), tuple(problems))
+        yield _unreadable(name, exc)
 
 
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Decode file bytes as UTF-8 (or UTF-16 with a BOM), else Windows-1252 with a warning."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), None
-    head = data[:8192]
-    if b"\x00" in head or _mostly_control(head):
-        raise ValueError(
-            f"looks like a binary file, not text; only text, Markdown, HTML and JSON Lines ({SUPPORTED}) are indexed"
-        )
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        warning = (
-            f"not valid UTF-8 (byte {exc.start}); decoded as Windows-1252. "
-            "Save it as UTF-8 to be sure every character is right"
-        )
-        return data.decode("cp1252", errors="replace"), warning
+def _articles(
+    items: Iterator[Fields | Problem], source: SourceFile, seen: dict[str, int | None]
+) -> Iterator[Article | SourceProblem]:
+    name = str(source.path)
+    for item in items:
+        if isinstance(item, Problem):
+            yield SourceProblem(name, item.message, item.level, item.line)
+            continue
+        yield from (SourceProblem(name, w, "warning", item.line) for w in item.warnings)
+        article = _article(item, source.rel, name)
+        if not article.text:
+            yield SourceProblem(name, "is empty; add the article's text or remove the file", "warning", item.line)
+        elif article.id in seen:
+            where = f"line {seen[article.id]}" if seen[article.id] is not None else "earlier in the file"
+            message = f"id {article.id!r} is also on {where}; ids must be unique"
+            yield SourceProblem(name, message, line=item.line)
+        else:
+            seen[article.id] = item.line
+            yield article
 
 
-def _mostly_control(head: bytes) -> bool:
-    if not head:
-        return False
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
-    return control / len(head) > 0.1
+def _too_big(size: int, max_file_mb: float) -> str:
+    return (
+        f"is {size / 1024 / 1024:.1f} MB, over the {max_file_mb:g} MB limit for one article; "
+        "split it into smaller files or raise --max-file-mb"
+    )
 
 
 def _article(fields: Fields, default_id: str, path: str) -> Article:
@@ -157,65 +146,10 @@ def _article(fields: Fields, default_id: str, path: str) -> Article:
         source=fields.source,
         url=fields.url,
         path=path,
+        pages=fields.pages,
     )
-
-
-def iter_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Iterator[Article | SourceProblem]:
-    """``read_source`` one article (or problem) at a time: a JSON Lines file is never held whole."""
-    if source.kind != "jsonl":
-        result = read_source(source, max_file_mb)
-        yield from result.problems
-        yield from result.articles
-        return
-    try:
-        yield from _iter_jsonl(source, int(max_file_mb * 1024 * 1024))
-    except OSError as exc:
-        yield _unreadable(str(source.path), exc)
 
 
 def _unreadable(name: str, exc: OSError) -> SourceProblem:
     reason = exc.strerror or str(exc)
     return SourceProblem(name, f"cannot read it ({reason}); check that the file is readable (chmod +r)")
-
-
-def _iter_jsonl(source: SourceFile, limit: int) -> Iterator[Article | SourceProblem]:
-    """Stream a JSON Lines file: memory stays bounded by one line, whatever the file size."""
-    name = str(source.path)
-    seen: dict[str, int] = {}
-    with source.path.open("rb") as handle:
-        for number, raw in enumerate(_bounded_lines(handle, limit), start=1):
-            if raw is None:
-                message = f"line is over the {limit // 2**20} MB limit; split that article"
-                yield SourceProblem(name, message, line=number)
-                continue
-            if not raw.strip():
-                continue
-            try:
-                text, warning = decode(raw)
-                fields = parse_jsonl_record(text)
-            except ValueError as exc:
-                yield SourceProblem(name, str(exc), line=number)
-                continue
-            yield from (SourceProblem(name, w, "warning", number) for w in (warning, *fields.warnings) if w)
-            article = _article(fields, "", name)
-            if article.id in seen:
-                message = f"id {article.id!r} is also on line {seen[article.id]}; ids must be unique"
-                yield SourceProblem(name, message, line=number)
-                continue
-            seen[article.id] = number
-            yield article
-
-
-def _bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:
-    """Yield lines of at most ``limit`` bytes; ``None`` for a longer line (which is skipped)."""
-    readline = handle.readline
-    while True:
-        line = readline(limit + 1)
-        if not line:
-            return
-        if len(line) > limit and not line.endswith(b"\n"):
-            while line and not line.endswith(b"\n"):
-                line = readline(limit + 1)
-            yield None
-            continue
-        yield line

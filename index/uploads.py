@@ -14,7 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.sources import KINDS, SUPPORTED, SourceFile, read_source
+from index.formats import SUPPORTED, Columns, format_of
+from index.sources import SourceFile, read_source
 
 _SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
@@ -41,11 +42,14 @@ def safe_name(name: str) -> str:
     return base[:120]
 
 
-def save_upload(corpus: Path, name: str, data: bytes, max_mb: float) -> Saved:
-    """Check an uploaded file and, if it reads as articles, put it into ``corpus``."""
+def save_upload(corpus: Path, name: str, data: bytes, max_mb: float, columns: Columns = ()) -> Saved:
+    """Check an uploaded file and, if it reads as articles, put it into ``corpus``.
+
+    ``columns`` maps a table's columns (as ``--columns`` does); the caller records them for the file.
+    """
     clean = safe_name(name)
-    kind = KINDS.get(Path(clean).suffix.lower())
-    if kind is None:
+    found = format_of(clean)
+    if found is None:
         raise UploadError(f"{clean}: only these types can be uploaded: {SUPPORTED}")
     if len(data) > max_mb * 1024 * 1024:
         raise UploadError(f"{clean}: is {len(data) / 2**20:.1f} MB, over the {max_mb:g} MB limit for an upload")
@@ -59,7 +63,8 @@ def save_upload(corpus: Path, name: str, data: bytes, max_mb: float) -> Saved:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         stat = os.stat(temporary)
-        result = read_source(SourceFile(Path(temporary), corpus, kind, stat.st_mtime_ns, stat.st_size), max_mb)
+        source = SourceFile(Path(temporary), corpus, found.kind, stat.st_mtime_ns, stat.st_size, columns)
+        result = read_source(source, max_mb)
         errors = [p.message for p in result.problems if p.level == "error"]
         if not result.articles:
             reason = "; ".join(errors) or "it holds no article text"
@@ -80,6 +85,10 @@ def delete_article_file(corpus: Path, path: str, article_id: str) -> str:
         raise UploadError(f"{article_id} is not from the corpus folder {corpus}; remove it where it lives")
     if not file.exists():
         return f"{file.name} was already gone"
+    kind = format_of(file.name)
+    if kind is not None and kind.kind in ("csv", "tsv", "warc"):
+        where = file.relative_to(corpus)
+        raise UploadError(f"{article_id} is one of the articles in {where}; remove it from that file, then reindex")
     if file.suffix.lower() not in (".jsonl", ".ndjson"):
         file.unlink()
         return f"deleted {file.relative_to(corpus)}"

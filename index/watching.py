@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from index.sources import KINDS
+from index.formats import format_of
 
 QUIET_MS = 400  # a burst ends after this long without a change
 DEBOUNCE_MS = 1600  # ...or after this long, if the changes never stop
@@ -19,7 +19,7 @@ def relevant(change: object, path: str) -> bool:
     if not name or name.startswith(".") or name.endswith(("~", ".swp", ".tmp")):
         return False
     suffix = os.path.splitext(name)[1].lower()
-    return suffix in KINDS or not suffix
+    return format_of(name) is not None or not suffix
 
 
 def watch_paths(

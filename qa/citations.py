@@ -50,6 +50,7 @@ class Citation:
     excerpt: str
     highlight: tuple[int, int] | None = None
     also_in: tuple[Mention, ...] = ()  # the same text published elsewhere
+    page: int | None = None  # the page (1-based) the excerpt starts on, for an article with pages (a PDF)
 
     def as_json(self) -> dict[str, Any]:
         """The API form."""
@@ -66,6 +67,7 @@ class Citation:
             "excerpt": self.excerpt,
             "highlight": {"start": self.highlight[0], "end": self.highlight[1]} if self.highlight else None,
             "also_in": [m.as_json() for m in self.also_in],
+            "page": self.page,
         }
 
 
@@ -111,7 +113,7 @@ def cite(
             Citation(
                 len(citations) + 1, article.id, article.title, article.date, article.source, article.url,
                 passage_id, start, start + len(sentence.text), sentence.text, highlight,
-                _mentions(snapshot, group, article.id),
+                _mentions(snapshot, group, article.id), article.page_at(start),
             )
         )  # fmt: skip
     return tuple(citations)
@@ -155,8 +157,13 @@ def refusal_text(closest: Sequence[Citation]) -> str:
     """The refusal, offering the closest passages as not answering."""
     if not closest:
         return REFUSAL
-    lines = [f"[{c.n}] {quoted(c.excerpt)} ({c.title})" for c in closest]
+    lines = [f"[{c.n}] {quoted(c.excerpt)} ({c.title}{page_label(c.page, ', ')})" for c in closest]
     return REFUSAL + "\n\nClosest matches, which do not answer it:\n" + "\n".join(lines)
+
+
+def page_label(page: int | None, before: str = "") -> str:
+    """``"p. 3"`` for a citation on page 3 (after ``before``); nothing for an article without pages."""
+    return f"{before}p. {page}" if page is not None else ""
 
 
 def quote_marks(excerpt: str) -> tuple[str, str]:

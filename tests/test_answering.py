@@ -244,9 +244,10 @@ def test_json_form_has_exactly_the_documented_keys(answerer: Answerer) -> None:
     assert value["closest"] == []
     assert list(value["citations"][0]) == [
         "n", "article_id", "title", "date", "source", "url", "passage_id", "start", "end", "excerpt", "highlight",
-        "also_in",
+        "also_in", "page",
     ]  # fmt: skip
     assert value["citations"][0]["date"] == "2023-11-10"
+    assert value["citations"][0]["page"] is None  # a text file has no pages
     assert set(value["citations"][0]["highlight"]) == {"start", "end"}
 
 

@@ -264,15 +264,15 @@ def test_50_mb_jsonl_is_streamed_and_its_oversized_line_refused(tmp_path: Path) 
 
 
 def test_missing_path_and_unsupported_file_are_reported(tmp_path: Path) -> None:
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4")
+    doc = tmp_path / "report.docx"
+    doc.write_bytes(b"PK\x03\x04")
     (tmp_path / "folder").mkdir()
-    (tmp_path / "folder" / "skip.pdf").write_bytes(b"%PDF")
-    files, problems = discover([(tmp_path / "nope", tmp_path), (pdf, tmp_path), (tmp_path / "folder", tmp_path)])
+    (tmp_path / "folder" / "skip.docx").write_bytes(b"PK")
+    files, problems = discover([(tmp_path / "nope", tmp_path), (doc, tmp_path), (tmp_path / "folder", tmp_path)])
     assert files == []
     assert [(p.path, p.level) for p in problems] == [
         (str(tmp_path / "nope"), "error"),
-        (str(pdf), "warning"),
+        (str(doc), "warning"),
     ]
     assert "no such file" in problems[0].message and ".md" in problems[1].message
 

@@ -7,7 +7,7 @@ import json
 import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -208,10 +208,13 @@ def router(service: Service) -> APIRouter:
         "/api/articles", tags=["index"], summary="Upload article files, then reindex", dependencies=[Depends(admin)]
     )
     async def upload(
-        files: Annotated[list[UploadFile], File(description="txt, md, html or jsonl files")],
+        files: Annotated[list[UploadFile], File(description="txt, md, html, jsonl, csv, tsv, pdf or warc files")],
+        columns: Annotated[
+            str, Form(description="A CSV/TSV upload's columns, if not the usual names: text=body,date=pub_date")
+        ] = "",
     ) -> dict[str, Any]:
         contents = [(f.filename or "upload", await f.read()) for f in files]
-        return await run_in_threadpool(service.upload, contents)
+        return await run_in_threadpool(service.upload, contents, columns)
 
     @api.delete(
         "/api/articles/{article_id:path}",

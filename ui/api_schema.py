@@ -40,6 +40,9 @@ class CitationOut(BaseModel):
         default_factory=list,
         description="Other articles that published the same text (syndicated copies); not quoted again.",
     )
+    page: int | None = Field(
+        default=None, description="The page (1-based) the excerpt starts on, for an article with pages (a PDF)."
+    )
 
 
 class AnswerOut(BaseModel):

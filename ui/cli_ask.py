@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -13,7 +14,7 @@ from index.errors import UnknownArticleError
 from index.filters import Filters
 from index.live import LiveIndex
 from qa.answering import Answerer, AnswerSettings
-from qa.citations import quote_marks, quoted
+from qa.citations import page_label, quote_marks, quoted
 from qa.query import QuestionError
 from ui.options import dump_json, friendly_errors, make_config, read_token_option, store_options
 from ui.remote import call, serving
@@ -125,7 +126,8 @@ def print_answer(answer: dict[str, Any]) -> None:
         for citation in citations:
             meta = ", ".join(x for x in (citation["date"], citation["source"]) if x)
             click.echo(f"[{citation['n']}] {citation['title']}" + (f" ({meta})" if meta else ""))
-            click.echo(f"    {citation['article_id']}, characters {citation['start']}-{citation['end']}")
+            page = page_label(citation.get("page"), ", ")
+            click.echo(f"    {citation['article_id']}{page}, characters {citation['start']}-{citation['end']}")
             if citation.get("also_in"):
                 names = ", ".join(
                     f"{c['source'] or c['title']} ({c['date'] or 'undated'})" for c in citation["also_in"]
@@ -170,7 +172,9 @@ def show_command(article_id: str, as_json: bool, changes: bool, **params: Any) -
     config = make_config(params)
     server = serving(config.index_dir) if not config.chroma_url else None
     if server is not None:
-        value = call(server, "GET", f"/api/articles/{article_id}", params["read_token"])
+        value = call(
+            server, "GET", f"/api/articles/{quote(article_id, safe='/')}", params["read_token"]
+        )  # FILE#ID: '#' is not a fragment
     else:
         value = _show_locally(config, article_id)
     if as_json:
@@ -183,6 +187,8 @@ def show_command(article_id: str, as_json: bool, changes: bool, **params: Any) -
     for key in ("date", "source", "url", "path"):
         if value.get(key):
             click.echo(f"{key}: {value[key]}")
+    if value.get("pages"):
+        click.echo(f"pages: {len(value['pages'])}, starting at characters {', '.join(map(str, value['pages']))}")
     click.echo()
     click.echo(value["text"])
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from index.errors import IndexBusyError, VerbatimIndexError
+from index.formats import COLUMN_FIELDS, Columns, parse_columns
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.reader import Reader
@@ -44,6 +45,11 @@ _SHOWN_IDS = 6
     "--batch-size", type=click.IntRange(1, 1024), default=32, show_default=True,
     envvar="VERBATIM_BATCH_SIZE", show_envvar=True, help="Passages per embedding batch.",
 )  # fmt: skip
+@click.option(
+    "--columns", callback=lambda _c, _p, value: _columns(value), metavar="FIELD=COLUMN,...",
+    help="Name the columns of CSV/TSV files: e.g. text=body,date=pub_date (fields: "
+    f"{', '.join(COLUMN_FIELDS)}). Remembered for PATHS; by default the usual names are recognised.",
+)  # fmt: skip
 @click.option("--watch", is_flag=True, help="After indexing, keep watching PATHS and reindex on every change.")
 @click.option(
     "--admin-token", envvar="VERBATIM_ADMIN_TOKEN", show_envvar=True,
@@ -62,8 +68,9 @@ def index_command(
     """Index articles under PATHS (files or folders; default: the paths indexed before).
 
     Only what changed is done: new and edited articles are embedded (unchanged passages of an
-    edited article reuse their vectors), deleted ones are removed. Reads .txt, .md, .html and
-    .jsonl. Exits 1 if some file could not be indexed (the others are), 2 on other errors.
+    edited article reuse their vectors), deleted ones are removed. Reads .txt, .md, .html,
+    .jsonl, .csv, .tsv, .pdf and .warc(.gz). Exits 1 if some file could not be indexed (the
+    others are), 2 on other errors.
     """
     config = make_config(params)
     server = serving(config.index_dir) if not config.chroma_url else None
@@ -72,6 +79,11 @@ def index_command(
             raise IndexBusyError(
                 f"the server at {server['url']} holds this index; stop it to use --full or --watch "
                 "(or run `verbatim serve --watch`)"
+            )
+        if params.get("columns"):
+            raise IndexBusyError(
+                f"the server at {server['url']} holds this index; stop it to use --columns "
+                "(or upload the table on its page with its columns named)"
             )
         check_scope(server, list(paths))
         doing = "reports what a reindex of its corpus would change" if dry_run else "reindexes its corpus"
@@ -147,6 +159,13 @@ def _watch(reindexer: Reindexer, first: dict[str, Any], as_json: bool) -> None:
             click.echo(f"error: {exc}", err=True)
 
     watch_paths(paths, changed)
+
+
+def _columns(value: str | None) -> Columns:
+    try:
+        return parse_columns(value or "")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _waiting(holder: dict[str, object], live: LiveIndex) -> str:

@@ -82,6 +82,7 @@ def make_config(params: dict[str, Any]) -> IndexConfig:
         chunk_overlap=params.get("chunk_overlap"),
         max_file_mb=params.get("max_file_mb") or DEFAULT_MAX_FILE_MB,
         batch_size=params.get("batch_size") or 32,
+        columns=params.get("columns") or (),
     )
 
 

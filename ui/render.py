@@ -8,7 +8,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from qa.citations import quote_marks, quoted
+from qa.citations import page_label, quote_marks, quoted
 
 Turn = dict[str, Any]  # {"question", "answer" (JSON form), "passages" {id: [start, text]}, "error"}
 
@@ -142,7 +142,8 @@ def watch_button(question: str) -> str:
 
 
 def _source(citation: dict[str, Any], passages: dict[str, Any], muted: bool = False) -> str:
-    meta = " · ".join(x for x in (day(citation.get("date")), citation.get("source") or "") if x)
+    meta = " · ".join(x for x in (day(citation.get("date")), citation.get("source") or "") if x) or "undated"
+    meta += page_label(citation.get("page"), " · ")
     stored = passages.get(citation["passage_id"])
     if stored:
         base, text = stored
@@ -155,7 +156,7 @@ def _source(citation: dict[str, Any], passages: dict[str, Any], muted: bool = Fa
         f"<button type='button' class='{kind}' {_attrs(citation)} title='Open the full article'>"
         f"<span class='vb-n'>{citation['n']}</span><span class='vb-source-body'>"
         f"<span class='vb-title'>{esc(citation['title'])}</span>"
-        f"<span class='vb-meta'>{esc(meta) or 'undated'}</span>{_also(citation)}"
+        f"<span class='vb-meta'>{esc(meta)}</span>{_also(citation)}"
         f"<span class='vb-passage'>{body}</span></span></button>"
     )
 
@@ -184,7 +185,7 @@ def plain_text(answer: dict[str, Any]) -> str:
         lines.append(
             f"[{c['n']}] {c['title']}"
             + (f" ({meta})" if meta else "")
-            + f" — {c['article_id']}, characters {c['start']}–{c['end']}"
+            + f" — {c['article_id']}{page_label(c.get('page'), ', ')}, characters {c['start']}–{c['end']}"
         )
     if answer.get("timeline"):
         lines += ["", "Earlier reports:"]

@@ -23,6 +23,7 @@ from fetch.webcorpus import FetchReport, WebCorpus
 from index.catalog_sessions import CatalogSessions
 from index.errors import UnknownArticleError
 from index.filters import Filters
+from index.formats import parse_columns
 from index.generation import ArticleRecord
 from index.keyword import content_words
 from index.live import LiveIndex
@@ -66,6 +67,7 @@ def article_json(record: ArticleRecord) -> dict[str, Any]:
         "url": article.url,
         "path": article.path,
         "passages": record.n_passages,
+        "pages": list(article.pages),
         "text": article.text,
         "changes": _changes(record),
     }
@@ -336,15 +338,28 @@ class Service:
         with self._job_lock:
             return Reindexer(self.live).run([self.corpus], dry_run=True).as_json()
 
-    def upload(self, files: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
-        """Add files to the corpus, then reindex. Refused files are reported, not written."""
+    def upload(self, files: Sequence[tuple[str, bytes]], columns: str = "") -> dict[str, Any]:
+        """Add files to the corpus, then reindex. Refused files are reported, not written.
+
+        ``columns`` maps a CSV or TSV upload's columns (``text=body,date=pub_date``); the mapping is
+        remembered for those files, as ``verbatim index --columns`` does.
+        """
+        try:
+            mapped = parse_columns(columns)
+        except ValueError as exc:
+            raise UploadError(f"Columns: {exc}") from None
         saved: list[Saved] = []
         refused: list[str] = []
         for name, data in files:
             try:
-                saved.append(save_upload(self.corpus, name, data, self.max_upload_mb))
+                saved.append(save_upload(self.corpus, name, data, self.max_upload_mb, mapped))
             except UploadError as exc:
                 refused.append(str(exc))
+                continue
+            if mapped:
+                path = self.corpus.resolve() / saved[-1].name
+                self.live.local.set_columns(path, mapped)
+                self.live.local.forget_files_under(path)
         report = self.reindex() if saved else None
         return {
             "saved": [{"name": s.name, "articles": s.articles, "replaced": s.replaced} for s in saved],

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from index.errors import VerbatimIndexError
+from index.formats import KINDS
 from index.uploads import UploadError
 from qa.query import QuestionError, Turn
 from ui import render
@@ -20,7 +21,7 @@ from ui.gate import ReadGate
 from ui.service import AdminError, BusyError, Service
 from ui.web_watching import build_watching_tab, watching_html
 
-_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".ndjson"]
+_TYPES = [*sorted(KINDS), ".gz"]  # .warc.gz: a browser's file dialog matches the last suffix
 _EXAMPLES = 4
 _POLITE = (QuestionError, VerbatimIndexError, BusyError, AdminError, UploadError)
 
@@ -136,6 +137,7 @@ def build_blocks(service: Service) -> Any:
         article_id: str | None,
         progress: Any = None,
         url: str = "",
+        columns: str = "",
     ) -> tuple[Any, ...]:
         try:
             service.check_admin(token)
@@ -151,7 +153,7 @@ def build_blocks(service: Service) -> Any:
             elif action == "upload":
                 if not files:
                     raise UploadError("Choose one or more files first.")
-                outcome = service.upload([(Path(f).name, Path(f).read_bytes()) for f in files])
+                outcome = service.upload([(Path(f).name, Path(f).read_bytes()) for f in files], columns)
                 message = _upload_message(outcome)
             else:
                 if not article_id:
@@ -212,10 +214,15 @@ def build_blocks(service: Service) -> Any:
                 message = gr.HTML()
                 reindex = gr.Button("Reindex now", variant="primary")
                 upload = gr.File(
-                    label="Upload articles (txt, md, html, jsonl)",
+                    label="Upload articles (txt, md, html, jsonl, csv, tsv, pdf, warc)",
                     file_count="multiple",
                     file_types=_TYPES,
                     type="filepath",
+                )
+                columns = gr.Textbox(
+                    label="Columns of a CSV or TSV upload (if not the usual names)",
+                    placeholder="text=body,date=pub_date,id=ref",
+                    max_lines=1,
                 )
                 add = gr.Button("Add to the corpus and reindex")
                 with gr.Row(equal_height=True):
@@ -265,8 +272,8 @@ def build_blocks(service: Service) -> Any:
             api_visibility="private",
         )
         add.click(
-            lambda t, f: index_change("upload", t, f, None),
-            [token, upload],
+            lambda t, f, c: index_change("upload", t, f, None, columns=c),
+            [token, upload, columns],
             changed,
             concurrency_id="index",
             concurrency_limit=1,
