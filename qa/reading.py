@@ -8,12 +8,14 @@ in the rankers' best sentence instead (``SpanFinder``).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from index.keyword import terms
+from qa.metrics import normalize_answer
 from qa.models import Features, Linear, Models
 from qa.query import Query
 from qa.reader import Reader, Reading
@@ -47,10 +49,28 @@ def reorder(ranked: Sequence[Sentence], reading: Reading, combine: Linear | None
     reader's alone without one), with the reading in their features; then the rest as ranked."""
     read_ = [replace(ranked[i], features=reader_features(reading, i, ranked[i])) for i, score in
              enumerate(reading.scores) if score is not None]  # fmt: skip
+    with_agreement(read_)
     with_combined([s.features for s in read_], combine)
     read_.sort(key=lambda s: s.features["r_combined"], reverse=True)
     done = {(s.hit.passage.id, s.index) for s in read_}
     return read_ + [s for s in ranked if (s.hit.passage.id, s.index) not in done]
+
+
+def with_agreement(read: Sequence[Sentence]) -> None:
+    """Evidence across articles (Wang et al., 2018): each read sentence's ``r_agree`` is log(1 + the
+    number of other articles whose best read sentence gives the same short answer, normalised, and
+    reads as an answer); news repeats a fact across reports, and a repeated answer is likelier right."""
+    answers: dict[str, dict[str, str]] = {}  # article -> {sentence key: normalised answer} of answering ones
+    keys = []
+    for s in read:
+        start, end = int(s.features["r_span_start"]), int(s.features["r_span_end"])
+        answer = normalize_answer(s.text[start:end])
+        keys.append(answer)
+        if answer and s.features["r_margin"] > 0:
+            answers.setdefault(s.hit.passage.article_id, {})[f"{s.hit.passage.id}:{s.index}"] = answer
+    for s, answer in zip(read, keys, strict=True):
+        others = {a for a, found in answers.items() if a != s.hit.passage.article_id and answer in found.values()}
+        s.features["r_agree"] = math.log1p(len(others)) if answer else 0.0
 
 
 def with_combined(read: Sequence[Features], combine: Linear | None) -> None:

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from ui.service import REINDEX_NICENESS, yielding
+from ui.background import REINDEX_NICENESS, yielding
 
 
 def _own() -> tuple[int, int]:

@@ -16,9 +16,9 @@ from index.live import LiveIndex
 from qa.answering import Answerer, AnswerSettings
 from qa.citations import page_label, quote_marks, quoted
 from qa.query import QuestionError
+from ui.article_view import article_json
 from ui.options import dump_json, friendly_errors, make_config, read_token_option, store_options
 from ui.remote import call, serving
-from ui.service import article_json
 
 
 def threshold_option(command: Any) -> Any:

@@ -6,9 +6,7 @@ each); a reindex runs one at a time in the background while questions keep being
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from fetch.fetching import Fetcher, FetchSettings
 from fetch.webcorpus import FetchReport, WebCorpus
@@ -24,7 +22,6 @@ from index.catalog_sessions import CatalogSessions
 from index.errors import UnknownArticleError
 from index.filters import Filters
 from index.formats import parse_columns
-from index.generation import ArticleRecord
 from index.keyword import content_words
 from index.live import LiveIndex
 from index.reindex import Reindexer
@@ -32,54 +29,10 @@ from index.uploads import Saved, UploadError, delete_article_file, save_upload
 from qa.answering import Answer, Answerer, AnswerSettings
 from qa.query import Turn
 from qa.watches import WATCH_LIMIT, WATCHES_FILE, Watches, WatchStore
+from ui.article_view import article_json
+from ui.background import nicer, yielding
 from ui.examples import SOURCE_ARTICLES, example_questions
 from ui.tokens import any_token, same_token
-
-T = TypeVar("T")
-REINDEX_NICENESS = 10  # how much nicer than the answers a reindex runs (Linux threads; nothing elsewhere)
-
-
-def yielding(work: Callable[[], T]) -> T:
-    """Run ``work`` in a thread of its own at a lower CPU priority, and wait for it.
-
-    A reindex runs beside the answers: lowered, its file scan and writes take the cores only when
-    answers leave them free, so users keep their answer times while it runs. On Linux a thread has
-    its own niceness; elsewhere, or where it cannot be set, the work runs as it would have.
-    """
-    with ThreadPoolExecutor(1, thread_name_prefix="verbatim-reindex", initializer=_nicer) as worker:
-        return worker.submit(work).result()
-
-
-def _nicer() -> None:
-    with contextlib.suppress(AttributeError, OSError):
-        me = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + REINDEX_NICENESS))
-
-
-def article_json(record: ArticleRecord) -> dict[str, Any]:
-    """An article as the API and `verbatim show --json` give it: metadata and the cited text."""
-    article = record.article
-    return {
-        "id": article.id,
-        "title": article.title,
-        "date": article.date.isoformat() if article.date else None,
-        "source": article.source,
-        "url": article.url,
-        "path": article.path,
-        "passages": record.n_passages,
-        "pages": list(article.pages),
-        "text": article.text,
-        "changes": _changes(record),
-    }
-
-
-def _changes(record: ArticleRecord) -> dict[str, Any] | None:
-    """The last update's added or changed sentences (offsets into the current text), or None."""
-    if record.changed_at is None:
-        return None
-    when = dt.datetime.fromtimestamp(record.changed_at, dt.UTC).isoformat(timespec="seconds")
-    text = record.article.text
-    return {"at": when, "sentences": [{"start": a, "end": b, "text": text[a:b]} for a, b in record.changed]}
 
 
 class BusyError(RuntimeError):
@@ -157,7 +110,7 @@ class Service:
         self._web_lock = threading.Lock()  # one add, poll or removal at a time; each ends in a reindex
         self.catalog = CatalogSessions(self._replica, lambda: live.catalog.stats())  # for apps with --catalog-url
         self.watches = Watches(WatchStore(live.config.index_dir / WATCHES_FILE), self.answerer, max_watches)
-        self._watch_pool = ThreadPoolExecutor(1, thread_name_prefix="verbatim-watches", initializer=_nicer)
+        self._watch_pool = ThreadPoolExecutor(1, thread_name_prefix="verbatim-watches", initializer=nicer)
 
     def _replica(self) -> Path:
         """The replica a new catalog session reads: the active generation's, after catching up."""
