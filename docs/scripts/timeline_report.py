@@ -26,6 +26,7 @@ from lab.evaluate import cached_embedder, open_corpus
 from qa.answering import Answerer, AnswerSettings
 from qa.dates import as_of_date, find_dates
 from qa.metrics import contains_answer
+from qa.reader import Reader
 from qa.squad import load_squad
 from qa.timeline import StorySettings, alike, answering, arrange
 
@@ -33,6 +34,7 @@ OFF = StorySettings(margin=float("inf"))
 MARGINS = (0.0, 2.0)
 GAPS = (2.0, 4.0, 6.0, 8.0)
 ALIKE = (0.0, 0.6, 0.7, 0.8)
+SURE = (float("inf"), 3.0, 5.0)  # inf: an earlier report must be alike the lead, however surely read
 
 
 def main() -> None:
@@ -42,6 +44,7 @@ def main() -> None:
     parser.add_argument("--asked-since", type=dt.date.fromisoformat)
     parser.add_argument("--until", type=dt.date.fromisoformat, help="only questions asked on or before this day")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--reader-dir", type=Path, help="a reader folder (default: the shipped one)")
     parser.add_argument("--json", dest="json_out", type=Path)
     parser.add_argument("--show", help="MARGIN,GAP: print each timeline of that setting, to read (stdout only)")
     args = parser.parse_args()
@@ -55,7 +58,8 @@ def main() -> None:
         and (args.asked_since is None or (q.asked_on is not None and q.asked_on >= args.asked_since))
         and (args.until is None or (q.asked_on is not None and q.asked_on <= args.until))
     ][: args.limit]
-    answerer = Answerer(live, replace(AnswerSettings(), story=OFF))
+    reader = Reader(args.reader_dir) if args.reader_dir else Reader()
+    answerer = Answerer(live, replace(AnswerSettings(), story=OFF), reader=reader)
     rows: list[dict[str, Any]] = []
     try:
         for question in questions:
@@ -70,9 +74,10 @@ def main() -> None:
     report = {"file": args.file.name, "questions": len(questions), "answered": len(rows), "settings": []}
     base = sum(contains_answer(r["ranked"][0].text, r["q"].answer_texts) for r in rows)
     print(f"{len(questions)} questions, {len(rows)} answered; lead holds an answer, story off: {base / len(rows):.3f}")
-    print("margin  gap alike  with-timeline  entries  entries-right  lead-right  lead-moved")
-    for margin, gap, alike_ in ((m, g, a) for m in MARGINS for g in GAPS for a in ALIKE):
-        settings = StorySettings(margin=margin, gap=gap, alike=alike_)
+    print("margin  gap alike  sure  with-timeline  entries  entries-right  lead-right  lead-moved")
+    grid = ((m, g, a, u) for m in MARGINS for g in GAPS for a in ALIKE for u in SURE)
+    for margin, gap, alike_, sure in grid:
+        settings = StorySettings(margin=margin, gap=gap, alike=alike_, sure=sure)
         with_timeline = entries = right = lead_right = moved = 0
         for row in rows:
             story = arrange(row["ranked"], settings, row["until"])
@@ -84,14 +89,15 @@ def main() -> None:
             entries += len(shown)
             right += sum(contains_answer(s.text, golds) for s in shown)
         line = {
-                "margin": margin, "gap": gap, "alike": alike_, "with_timeline": with_timeline, "entries": entries,
+                "margin": margin, "gap": gap, "alike": alike_, "sure": sure, "with_timeline": with_timeline,
+                "entries": entries,
                 "entries_right": right / entries if entries else None,
                 "lead_right": lead_right / len(rows), "lead_moved": moved,
             }  # fmt: skip
         report["settings"].append(line)
         share = f"{line['entries_right']:.3f}" if entries else "  -  "
         print(
-            f"{margin:6.1f} {gap:4.1f} {alike_:5.1f} {with_timeline:14d} {entries:8d} {share:>14} "
+            f"{margin:6.1f} {gap:4.1f} {alike_:5.1f} {sure:5.1f} {with_timeline:14d} {entries:8d} {share:>14} "
             f"{lead_right / len(rows):11.3f} {moved:11d}"
         )
     if args.show:
