@@ -21,7 +21,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -208,14 +208,27 @@ class WatchStore:
             db.execute("COMMIT")
         return bool(gone)
 
-    def record(self, watch: Watch, heard: Heard, generation: int, change: tuple[str, str] | None) -> None:
-        """The watch's new answer and (when it changed) the change, in one transaction."""
+    def record(
+        self,
+        watch: Watch,
+        heard: Heard,
+        generation: int,
+        change: tuple[str, str] | None,
+        checkpoint: Callable[[str], None] | None = None,
+    ) -> None:
+        """The watch's new answer and (when it changed) the change, in one transaction.
+
+        ``checkpoint("recording")`` is called inside the transaction, between the two writes (the
+        crash tests kill the process there).
+        """
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             updated = db.execute(
                 "UPDATE watches SET heard = ?, generation = ? WHERE id = ?", (_dump(heard), generation, watch.id)
             ).rowcount
+            if checkpoint is not None:
+                checkpoint("recording")
             if updated and change is not None and watch.heard is not None:
                 db.execute(
                     "INSERT INTO changes (watch_id, question, at, kind, why, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -336,8 +349,14 @@ class Watches:
         if not self.store.delete(wid):
             raise UnknownWatchError(f"no watch {wid!r}; `verbatim watch list` shows their ids")
 
-    def refresh(self, report: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Ask again every watch whose answer was read from an older generation than the index's now."""
+    def refresh(
+        self, report: dict[str, Any] | None = None, checkpoint: Callable[[str], None] | None = None
+    ) -> dict[str, Any]:
+        """Ask again every watch whose answer was read from an older generation than the index's now.
+
+        A round cut short (the process killed) leaves each watch either asked and recorded or not;
+        the next round asks those not yet recorded.
+        """
         with self._lock:
             started = time.perf_counter()
             self.answerer.live.refresh()
@@ -355,7 +374,7 @@ class Watches:
                 if watch.heard is not None and not watch.heard.same_as(heard):
                     news = (change_kind(watch.heard, heard), why_changed(watch.heard, heard, report))
                     changed += 1
-                self.store.record(watch, heard, generation, news)
+                self.store.record(watch, heard, generation, news, checkpoint)
             self.last_round = {
                 "generation": generation, "asked": asked, "changed": changed,
                 "seconds": round(time.perf_counter() - started, 3),

@@ -108,3 +108,44 @@ def test_duplicates_limits_bad_questions_and_unknown_ids(desk: Desk) -> None:
         desk.watches.remove("no-such-id")
     desk.watches.remove(first.id)
     assert desk.watches.store.get(first.id) is None
+
+
+def test_a_kill_9_while_recording_leaves_no_half_change_and_the_next_round_completes(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    desk = Desk(tmp_path, embedder)
+    records = _records()
+    _write(desk.corpus, records["selbu-monday"])
+    desk.reindex()
+    questions = (QUESTION, "Where did residents spend the night?", "Who asked the mayor for help?")
+    for question in questions:
+        desk.watches.add(question)
+    _write(desk.corpus, records["selbu-wednesday"])
+    Reindexer(desk.live).run([desk.corpus])  # the index moves on; the watches are not asked yet
+    generation = int(desk.live.state.generation)
+    desk.live.close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.watch_crash_runner", str(tmp_path / "index"), "2"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    store = WatchStore(tmp_path / "index" / WATCHES_FILE)
+    after = {w.id: w for w in store.watches()}
+    asked = [w for w in after.values() if w.generation == generation]
+    assert len(asked) == 1  # the first watch was recorded; the second died inside its transaction
+    for change in store.changes():  # every recorded change is whole: its watch holds its new answer
+        assert after[change.watch_id].generation == generation and after[change.watch_id].heard == change.new
+    desk.live = LiveIndex(IndexConfig(index_dir=tmp_path / "index"), embedder=embedder)
+    desk.watches = Watches(store, Answerer(desk.live))
+    round_ = desk.watches.refresh()  # the next round asks the two not yet recorded, and only them
+    assert round_["asked"] == 2 and all(w.generation == generation for w in store.watches())
+    toll = next(w for w in store.watches() if w.question == QUESTION)
+    assert len(store.changes(toll.id)) == 1 and toll.heard and toll.heard.short == "fourteen"
+    desk.live.close()
