@@ -39,10 +39,10 @@ from qa.reader import (
     WEIGHTS_FILE,
     Reader,
     ReaderConfig,
-    ReaderSettings,
     load_config,
     save_config,
 )
+from qa.reader_windows import ReaderSettings
 from qa.reading import with_combined
 from qa.squad import GoldQuestion, load_squad, sample, sample_articles
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from lab.fit import News
 from lab.reader_split import reader_split
-from qa.reader import WEIGHTS_FILE, ReaderSettings, base_model_folder, build_model, load_tokenizer, save_weights
+from qa.reader import WEIGHTS_FILE, base_model_folder, build_model, load_tokenizer, save_weights
 from qa.reader_examples import ArticleSentences, Mix, build_examples
 from qa.reader_training import Example, TrainSettings, train
+from qa.reader_windows import ReaderSettings
 from qa.squad import GoldQuestion, load_squad, sample
 
 Progress = Callable[[str], Callable[[int, int], Callable[[int], None]]]

@@ -31,7 +31,8 @@ from qa.decision import Decision, decide, decide_read
 from qa.models import Features, Models, load_models
 from qa.passage_ranking import Hit, rank_passages
 from qa.query import Query, Turn, build_query
-from qa.reader import Reader, ReaderConfig, Reading
+from qa.reader import Reader, ReaderConfig
+from qa.reader_windows import Reading
 from qa.reading import SpanFinder, choose_read_excerpts, read, reorder, short_answer
 from qa.sentence_ranking import Sentence, choose_excerpts, rank_sentences
 from qa.timeline import Story, StorySettings, arrange, lead_against_the_rest

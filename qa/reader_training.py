@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.reader import Packed, ReaderSettings, encode, pack
+from qa.reader_windows import Packed, ReaderSettings, encode, pack
 
 Order = tuple[int, int]
 

@@ -18,7 +18,8 @@ from index.keyword import terms
 from qa.metrics import normalize_answer
 from qa.models import Features, Linear, Models
 from qa.query import Query
-from qa.reader import Reader, Reading
+from qa.reader import Reader
+from qa.reader_windows import Reading
 from qa.sentence_ranking import Sentence, choose_excerpts, repeats
 
 

@@ -12,7 +12,8 @@ import pytest
 from index.live import LiveIndex
 from qa.answering import Answerer
 from qa.query import Turn
-from qa.reader import Reader, ReaderSettings, base_model_folder, load_tokenizer, pack, shipped_folder
+from qa.reader import Reader, base_model_folder, load_tokenizer, shipped_folder
+from qa.reader_windows import ReaderSettings, pack
 from tests.test_answering import assert_true_citations
 
 SENTENCES = [

@@ -18,8 +18,9 @@ import statistics
 import time
 from pathlib import Path
 
-from qa.reader import ReaderSettings, base_model_folder, build_model, load_tokenizer, read_batch, shipped_folder
+from qa.reader import base_model_folder, build_model, load_tokenizer, read_batch, shipped_folder
 from qa.reader_examples import ArticleSentences, Mix, build_examples
+from qa.reader_windows import ReaderSettings
 from qa.squad import load_squad, sample
 
 
