@@ -19,6 +19,7 @@ from index.article import Article
 from index.catalog import Catalog
 from index.changes import changed_sentences
 from index.chunking import ChunkSettings, Passage, chunk
+from index.device import batch_size_for, resolve_device
 from index.errors import EmptyIndexError
 from index.formats import Columns
 from index.generation import ArticleRecord, Generation, ManifestEntry
@@ -78,7 +79,7 @@ class Reindexer:
         live.refresh(force=True)
         targets = self.targets(paths)
         if dry_run:
-            return self._dry_run(targets, full, started)
+            return self._dry_run(targets, full, started, progress)
         with live.write_mutex:
             lock = live.writer_lock
             owned = not lock.held
@@ -144,9 +145,8 @@ class Reindexer:
         # is the manifest, and reading it from SQLite is ten times cheaper than from Chroma.
         in_step = state.clean and catalog.get_meta("generation") == str(state.generation)
         manifest = catalog.manifest() if in_step else generation.manifest()
-        plan = make_plan(
-            targets, manifest, live.local, live.config.max_file_mb, _chunking(state.settings), self._columns
-        )
+        chunking = _chunking(state.settings)
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, chunking, self._columns, progress)
         if plan.changed or plan.removed or not state.clean:
             # A new generation number before the first write: a reader that outlives a crash
             # of this run still sees that something changed, and compares checksums.
@@ -180,7 +180,8 @@ class Reindexer:
         catalog = Catalog(live.catalog_path(generation.token))
         try:
             live.local.forget_all_files()
-            plan = make_plan(targets, {}, live.local, live.config.max_file_mb, _chunking(settings), self._columns)
+            chunking = _chunking(settings)
+            plan = make_plan(targets, {}, live.local, live.config.max_file_mb, chunking, self._columns, progress)
             state = StoreState(generation.token, old_state.generation + 1, False, settings)
             counts = self._apply(plan, generation, catalog, {}, state, progress, publish=False)
             plan.problems = [corpus_relative(p, targets) for p in plan.problems]
@@ -216,7 +217,8 @@ class Reindexer:
         chunking = _chunking(state.settings)
         total = sum(p.passages for p in plan.changed)
         counts = Counts()
-        commit_size = self.live.config.batch_size * _BATCHES_PER_COMMIT
+        config = self.live.config
+        commit_size = batch_size_for(resolve_device(config.device), config.batch_size) * _BATCHES_PER_COMMIT
         batch: list[tuple[Article, tuple[Passage, ...]]] = []
 
         def flush() -> None:
@@ -310,14 +312,15 @@ class Reindexer:
             if not path.name.startswith(keep):
                 path.unlink(missing_ok=True)
 
-    def _dry_run(self, targets: list[Target], full: bool, started: float) -> IndexReport:
+    def _dry_run(self, targets: list[Target], full: bool, started: float, progress: Progress | None) -> IndexReport:
         live = self.live
         manifest = live.generation.manifest() if live.state.token and not full else {}
         if live.state.token and not full:
             live.check_settings()
         settings = live.wanted_settings()
         chunking = _chunking(settings)
-        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, columns=self._given_columns(targets))
+        columns = self._given_columns(targets)
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, columns=columns, progress=progress)
         changed = plan.read_changed(live.config.max_file_mb)
         hashes = [p.text_hash for article in changed for p in chunk(article, chunking)]
         cached = live.generation.embeddings_for(hashes) if manifest else {}
