@@ -27,5 +27,6 @@ class IndexConfig:
     chunk_words: int | None = None
     chunk_overlap: int | None = None
     max_file_mb: float = DEFAULT_MAX_FILE_MB
-    batch_size: int = 32
+    batch_size: int | None = None  # passages per encoder batch; None: 32 on the CPU, 256 on a GPU
+    device: str = "auto"  # where the encoder and the reader run: "auto" (the GPU when there is one), "cpu", "cuda"
     columns: Columns = ()  # a table's columns mapped by the user (``--columns``), recorded for the paths indexed

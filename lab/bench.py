@@ -89,8 +89,9 @@ def measure(
     echo: Echo,
     rate_hint: float | None,
     cache: bool = True,
+    device: str = "auto",
 ) -> dict[str, Any]:
-    """All measures for one corpus size.
+    """All measures for one corpus size, encoding and reading on ``device``.
 
     With ``cache``, passage vectors come from ``workdir/embeddings.sqlite`` when an earlier run
     encoded the same text with the same model; only the rest is encoded (and the pipeline's
@@ -104,14 +105,14 @@ def measure(
     texts = [
         t for line in corpus.read_text(encoding="utf-8").splitlines() for t in json.loads(line)["text"].split("\n\n")
     ]
-    model = SentenceTransformerEmbedder()
+    model = SentenceTransformerEmbedder(device=device)
     raw = raw_encode_rate(model, random.Random(1).sample(texts, min(RAW_SAMPLE, len(texts))))
     cached = CachedEmbedder(model, workdir / "embeddings.sqlite") if cache else None
     minutes = size / (rate_hint or raw * 0.8) / 60
     echo(f"{size:,} passages: raw encode {raw:.1f} passages/s; indexing should take at most {minutes:.1f} min")
-    live = LiveIndex(IndexConfig(index_dir=index_dir), embedder=cached or model)
+    live = LiveIndex(IndexConfig(index_dir=index_dir, device=device), embedder=cached or model)
     bar = _bar(size, echo)
-    first = Reindexer(live).run([corpus], progress=lambda _, done, total: bar(done, total))
+    first = Reindexer(live).run([corpus], progress=lambda phase, done, total: _indexing(bar, phase, done, total))
     passages = live.status().passages
     encoded = cached.encoded if cached else first.passages_embedded
     unchanged = Reindexer(live).run([corpus])
@@ -120,8 +121,9 @@ def measure(
     live.close()
     if cached:
         cached.close()
-    serving = _serve(index_dir, asked, questions)
+    serving = _serve(index_dir, asked, questions, device)
     return {
+        "device": model.device,
         "passages": passages,
         "articles": len(first.added),
         "index_seconds": round(first.seconds, 2),
@@ -153,6 +155,11 @@ def _bar(size: int, echo: Echo) -> Callable[[int, int], None]:
     return update
 
 
+def _indexing(bar: Callable[[int, int], None], phase: str, done: int, total: int) -> None:
+    if phase == "indexing":  # the files' reading, first, is not what this bar counts
+        bar(done, total)
+
+
 def _change_one_article(corpus: Path) -> None:
     lines = corpus.read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[len(lines) // 2])
@@ -161,10 +168,10 @@ def _change_one_article(corpus: Path) -> None:
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _serve(index_dir: Path, questions: list[str], count: int) -> dict[str, Any]:
+def _serve(index_dir: Path, questions: list[str], count: int, device: str = "auto") -> dict[str, Any]:
     """Warm latency and peak memory, measured in a fresh process that only answers."""
     chosen = random.Random(2).sample(questions, min(count, len(questions)))
-    command = [sys.executable, "-m", "lab.bench_serve", str(index_dir)]
+    command = [sys.executable, "-m", "lab.bench_serve", f"--device={device}", str(index_dir)]
     done = subprocess.run(command, input=json.dumps(chosen), capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 

@@ -1,6 +1,6 @@
 """The serving side of ``verbatim bench``: open an index, answer questions, report latency and RSS.
 
-Run as ``python -m lab.bench_serve INDEX_DIR [CHROMA_URL COLLECTION [CATALOG_URL]]`` with a JSON
+Run as ``python -m lab.bench_serve [--device=D] INDEX_DIR [CHROMA_URL COLLECTION [CATALOG_URL]]`` with a JSON
 list of questions on stdin; prints one JSON object. A separate process, so its peak memory is that
 of serving alone. With a Chroma server, the time to build this app's local replica is reported
 too; with a catalog URL the app keeps no replica and reads that process's (``--catalog-url``).
@@ -22,11 +22,13 @@ from qa.metrics import percentile
 
 def main() -> None:
     questions = json.loads(sys.stdin.read())
-    server = {"chroma_url": sys.argv[2], "collection": sys.argv[3]} if len(sys.argv) > 3 else {}
-    if len(sys.argv) > 4:
-        server["catalog_url"] = sys.argv[4]
-    index_dir = Path(sys.argv[1])
-    live = LiveIndex(IndexConfig(index_dir=index_dir, **server))  # type: ignore[arg-type]
+    args = sys.argv[1:]
+    device = args.pop(0).removeprefix("--device=") if args and args[0].startswith("--device=") else "auto"
+    server = {"chroma_url": args[1], "collection": args[2]} if len(args) > 2 else {}
+    if len(args) > 3:
+        server["catalog_url"] = args[3]
+    index_dir = Path(args[0])
+    live = LiveIndex(IndexConfig(index_dir=index_dir, device=device, **server))  # type: ignore[arg-type]
     started = time.perf_counter()
     live.refresh(force=True)  # attaches the replica; with a server and a new folder, builds it
     if live.remote is not None:
@@ -54,6 +56,7 @@ def main() -> None:
     live.close()
     result = {
         "ask_questions": len(questions),
+        "ask_device": answerer.reader.device,
         "errors": len(errors),
         "error_examples": errors[:3],
         "ask_ms_p50": round(percentile(times, 50), 2) if times else None,

@@ -31,9 +31,9 @@ from qa.reader import Reader
 from qa.squad import GoldQuestion, SquadSet, load_squad, sample, split_articles, write_corpus
 
 
-def cached_embedder() -> CachedEmbedder:
+def cached_embedder(device: str = "auto") -> CachedEmbedder:
     """The evaluations' shared vector cache: a rebuilt index re-encodes no passage it has seen."""
-    return CachedEmbedder(SentenceTransformerEmbedder(), Path(".verbatim-eval") / "embeddings.sqlite")
+    return CachedEmbedder(SentenceTransformerEmbedder(device=device), Path(".verbatim-eval") / "embeddings.sqlite")
 
 
 def open_corpus(
@@ -43,14 +43,16 @@ def open_corpus(
     against: Path | None,
     embedder: Embedder | None = None,
     indexing: Progress | None = None,
+    device: str = "auto",
 ) -> tuple[LiveIndex, float]:
     """Index the SQuAD articles (or, in foreign mode, another corpus) and open the index.
 
-    ``indexing``: told (phase, done, total) as passages are embedded, as ``verbatim index`` shows it.
+    ``indexing``: told (phase, done, total) as files are read and passages embedded, as ``verbatim index``
+    shows it. ``device``: where the encoder runs when no ``embedder`` is given (and the default reader).
     """
     if against is None:
         check_corpus(squad)  # before indexing: a mismatch must not cost half an hour first
-    live = LiveIndex(IndexConfig(index_dir=index_dir), embedder=embedder)
+    live = LiveIndex(IndexConfig(index_dir=index_dir, device=device), embedder=embedder)
     if against is None:
         write_corpus(squad, corpus_file)
         report = Reindexer(live).run([corpus_file], progress=indexing)
@@ -175,6 +177,7 @@ def evaluate(
     indexing: Progress | None = None,
     asked: tuple[dt.date | None, dt.date | None] = (None, None),
     swap_names: bool = False,
+    device: str = "auto",
 ) -> tuple[dict[str, Any], EvalRun]:
     """The whole evaluation: index, ask, measure.
 
@@ -187,7 +190,7 @@ def evaluate(
     """
     squad = load_squad(file)
     corpus_file = index_dir / "corpus" / f"{file.stem}.jsonl"
-    live, index_seconds = open_corpus(squad, corpus_file, index_dir, against, embedder, indexing)
+    live, index_seconds = open_corpus(squad, corpus_file, index_dir, against, embedder, indexing, device)
     try:
         answerer = Answerer(live, settings, models, reader)
         answerer.warm_up()

@@ -66,7 +66,8 @@ def _ask(
     read: bool = False,
 ) -> list[Result]:
     """Ask at threshold 0; the rankers' features do not depend on the reader, so it reads only when asked to."""
-    answerer = Answerer(live, AnswerSettings(threshold=0.0, relative_dates="boost"), models, Reader(enabled=read))
+    reader = Reader(enabled=read, device=live.config.device)
+    answerer = Answerer(live, AnswerSettings(threshold=0.0, relative_dates="boost"), models, reader)
     tick = progress(label)(len(questions), 0) if progress else None
     return run_questions(answerer, questions, progress=tick).results
 
@@ -121,7 +122,7 @@ def _by_rankers(ranked: Sequence[Sentence]) -> list[Sentence]:
     return sorted(ranked, key=lambda s: s.score, reverse=True)
 
 
-def _news_sources(news: Sequence[News], weight: float, squad_questions: int) -> list[_Source]:
+def _news_sources(news: Sequence[News], weight: float, squad_questions: int, device: str) -> list[_Source]:
     sources = []
     for item in news:
         squad = load_squad(item.file)
@@ -131,7 +132,8 @@ def _news_sources(news: Sequence[News], weight: float, squad_questions: int) -> 
             Path(".verbatim-eval") / item.file.stem / "corpus" / f"{item.file.stem}.jsonl",
             Path(".verbatim-eval") / item.file.stem,
             None,
-            embedder=cached_embedder(),
+            embedder=cached_embedder(device),
+            device=device,
         )
         repeat = max(1, round(weight * squad_questions / max(1, len(questions)) / max(1, len(news))))
         sources.append(_Source(questions, live, open_rule=True, repeat=repeat))
@@ -149,8 +151,9 @@ def fit(
     articles: int | None = None,
     news: Sequence[News] = (),
     news_weight: float = 1.0,
+    device: str = "auto",
 ) -> dict[str, Any]:
-    """Fit, save to ``out``, and return held-out measures.
+    """Fit, save to ``out``, and return held-out measures (encoding and reading on ``device``).
 
     ``articles``: fit on a seeded sample of this many of the file's articles (SQuAD train has 442);
     ``news``: news questions that join the fit, weighted so that all of them together count
@@ -168,9 +171,10 @@ def fit(
         Path(".verbatim-eval") / name / "corpus" / f"{name}.jsonl",
         Path(".verbatim-eval") / name,
         None,
-        embedder=cached_embedder(),
+        embedder=cached_embedder(device),
+        device=device,
     )
-    sources = [_Source(train, live, open_rule=False), *_news_sources(news, news_weight, len(train))]
+    sources = [_Source(train, live, open_rule=False), *_news_sources(news, news_weight, len(train), device)]
     models = load_models()
     results = [_ask(models, s.live, s.questions, "passages", progress) for s in sources]
     passage_groups = [g for s, r in zip(sources, results, strict=True) for g in s.passage_groups(r)]
@@ -189,13 +193,13 @@ def fit(
     answerable_rows = len(rows)
     foreign_questions = sample(train, _FOREIGN_QUESTIONS, seed)
     foreign_live, _ = open_corpus(
-        squad, Path("unused"), Path(".verbatim-eval") / f"foreign-{foreign.resolve().name}", foreign
+        squad, Path("unused"), Path(".verbatim-eval") / f"foreign-{foreign.resolve().name}", foreign, device=device
     )
     foreign_results = _ask(models, foreign_live, foreign_questions, "foreign", progress)
     rows += [confidence_features(r.ranked) for r in foreign_results if r.ranked]
     labels += [False] * (len(rows) - len(labels))
     if squad2 is not None:
-        extra_rows, extra_labels = _squad2_rows(load_squad(squad2), seed, models, progress)
+        extra_rows, extra_labels = _squad2_rows(load_squad(squad2), seed, models, progress, device)
         rows += extra_rows
         labels += extra_labels
     confidence = fit_logistic(rows, labels, CONFIDENCE_FEATURES)
@@ -224,14 +228,13 @@ def fit(
 
 
 def _squad2_rows(
-    squad2: SquadSet, seed: int, models: Models, progress: Progress | None
+    squad2: SquadSet, seed: int, models: Models, progress: Progress | None, device: str
 ) -> tuple[list[Features], list[bool]]:
     train_ids, _ = split_articles(squad2, seed)
     questions = [q for q in squad2.questions if q.article_id in train_ids]
     name = "squad2"
-    live, _ = open_corpus(
-        squad2, Path(".verbatim-eval") / name / "corpus" / f"{name}.jsonl", Path(".verbatim-eval") / name, None
-    )
+    corpus = Path(".verbatim-eval") / name / "corpus" / f"{name}.jsonl"
+    live, _ = open_corpus(squad2, corpus, Path(".verbatim-eval") / name, None, device=device)
     try:
         source = _Source(questions, live, open_rule=False)
         return source.confidence_rows(_ask(models, live, questions, "squad2", progress, read=True))

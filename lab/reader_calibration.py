@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from index.live import LiveIndex
 from lab.evaluate import cached_embedder, open_corpus, run_questions
 from lab.fit import News
 from lab.judging import holds
@@ -77,8 +78,10 @@ def calibrate_reader(
     max_length: int | None = None,
     candidates: int | None = None,
     model: str = "logistic",
+    device: str = "auto",
 ) -> dict[str, Any]:
-    """Fit the combination, the confidence and the threshold for the reader in ``out``.
+    """Fit the combination, the confidence and the threshold for the reader in ``out``, reading (and
+    encoding the calibration articles) on ``device``.
 
     ``passes``, ``max_length``, ``candidates``: read this way from now on (the ``ReaderSettings``
     fields of those names; None keeps the folder's setting). The fit is for the reading it will
@@ -97,7 +100,7 @@ def calibrate_reader(
     if changes:
         previous = dataclasses.replace(previous, settings=dataclasses.replace(previous.settings, **changes))
         save_config(previous, out)
-    reader = Reader(out)
+    reader = Reader(out, device=device)
     if not reader.available():
         raise RuntimeError(reader.status())
     squad, second = load_squad(file), load_squad(squad2)
@@ -105,7 +108,9 @@ def calibrate_reader(
     cache = _cache_file(out, file, squad2, split_seed, limit, news)
     rows = _load_rows(cache)
     if rows is None:
-        rows = _read_rows(reader, file, squad, second, calibration, calibration2, split_seed, limit, news, progress)
+        rows = _read_rows(
+            reader, file, squad, second, calibration, calibration2, split_seed, limit, news, progress, device
+        )
         _save_rows(cache, rows)
     combine, picks, chosen = choose_sentences(rows)
     features = [r.features[i] for r, i in chosen]
@@ -169,15 +174,18 @@ def _read_rows(
     limit: int,
     news: Sequence[News],
     progress: Progress | None,
+    device: str = "auto",
 ) -> list[Row]:
     """Every calibration question asked through the whole answerer with the reader (the slow part)."""
     first = sample_articles(squad, len(calibration), split_seed)
     name = f"{file.stem}-{len(calibration)}-{split_seed}"
     rows: list[Row] = []
-    lives = [
-        open_corpus(first, _corpus(name), Path(".verbatim-eval") / name, None, embedder=cached_embedder())[0],
-        open_corpus(second, _corpus("squad2"), Path(".verbatim-eval") / "squad2", None, embedder=cached_embedder())[0],
-    ]
+
+    def opened(data: Any, stem: str) -> LiveIndex:
+        folder = Path(".verbatim-eval") / stem
+        return open_corpus(data, _corpus(stem), folder, None, embedder=cached_embedder(device), device=device)[0]
+
+    lives = [opened(first, name), opened(second, "squad2")]
     try:
         asked = sample(list(first.questions), limit, split_seed)
         rows += _rows(reader, lives[0], asked, "squad", progress)
@@ -188,7 +196,7 @@ def _read_rows(
         for item in news:
             data = load_squad(item.file)
             stem = item.file.stem
-            lives.append(open_corpus(data, _corpus(stem), Path(".verbatim-eval") / stem, None, cached_embedder())[0])
+            lives.append(opened(data, stem))
             earlier = [q for q in data.questions if q.asked_on is not None and q.asked_on <= item.until]
             rows += _rows(reader, lives[-1], earlier, stem, progress, open_rule=True)
     finally:

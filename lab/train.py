@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from index.device import gpu_name, resolve_device
 from lab.fit import News
 from lab.reader_split import reader_split
 from qa.reader import WEIGHTS_FILE, base_model_folder, build_model, load_tokenizer, save_weights
@@ -84,16 +85,16 @@ def train_reader(
     after: Sequence[tuple[int, int]] = (),
     mix: Mix | None = None,
     news_weight: float = 1.0,
+    device: str = "auto",
 ) -> dict[str, Any]:
     """Build the examples from the SQuAD files, fine-tune (checkpointed), write the weights to
     ``out``, then fit the reader's combination, confidence and threshold on the calibration articles.
 
     ``init`` starts from a trained reader's folder instead of the base model (a further stage);
     ``after`` names the earlier stages' samples ``(count, seed)``, whose questions are then left out;
-    ``mix`` says how the examples are drawn (``Mix()``'s shares by default)."""
+    ``mix`` says how the examples are drawn (``Mix()``'s shares by default); ``device``: where it trains
+    and the calibration reads (``auto``: the GPU when torch finds one)."""
     import time
-
-    import torch
 
     train_settings = train_settings or TrainSettings()
     settings = settings or ReaderSettings()
@@ -102,13 +103,12 @@ def train_reader(
     built = training_examples(file, squad2, examples, train_settings.seed, split_seed, mix=mix, after=after)
     log(
         f"{len(built)} training examples ({sum(e.answer is not None for e in built)} with an answer) "
-        f"in {time.perf_counter() - started:.0f} s; torch sees {_hardware()}"
+        f"in {time.perf_counter() - started:.0f} s; training on {_hardware(device)}"
     )
     base = base_model_folder()
     tokenizer = load_tokenizer(base)
     model = build_model(base, init / WEIGHTS_FILE if init is not None else None)
-    if torch.cuda.is_available():
-        model = model.to("cuda")
+    model = model.to(resolve_device(device))
     run = train(model, tokenizer, built, settings, train_settings, log, checkpoint, resume, fresh_head=init is None)
     model = model.to("cpu")
     out.mkdir(parents=True, exist_ok=True)
@@ -124,24 +124,25 @@ def train_reader(
     note = (
         f"trained {dt.date.today().isoformat()} by `verbatim train reader` on {file.name} and {squad2.name} "
         f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}{stage}) "
-        f"on {_hardware()}"
+        f"on {_hardware(device)}"
     )
     from lab.reader_calibration import calibrate_reader  # imported late: the last step of a long run
 
     passes = train_settings.windows if train_settings.windows > 1 else None  # read as it was trained
 
     report = calibrate_reader(file, squad2, out, split_seed, answer_rate, progress, note=note, news=news,
-                              news_weight=news_weight, passes=passes, measures={
+                              news_weight=news_weight, passes=passes, device=device, measures={
         **run, "examples": len(built), "examples_with_answer": sum(e.answer is not None for e in built),
     })  # fmt: skip
     return {"out": str(out), **report}
 
 
-def _hardware() -> str:
+def _hardware(device: str) -> str:
     import os
 
     import torch
 
-    if torch.cuda.is_available():
-        return f"GPU {torch.cuda.get_device_name(0)}"
+    name = gpu_name(resolve_device(device))
+    if name is not None:
+        return f"GPU {name}"
     return f"CPU, {torch.get_num_threads()} threads of {os.cpu_count()} cores"

@@ -114,7 +114,7 @@ class Answerer:
         live: the index (kept up to date by whoever writes it).
         settings: threshold and sizes.
         models: ranking and confidence weights (default: the shipped ones).
-        reader: the trained reader (default: the shipped one); without it, the rankers
+        reader: the trained reader (default: the shipped one, on the index's device); without it, the rankers
             choose the sentence and spaCy's NER marks the short answer.
     """
 
@@ -128,7 +128,7 @@ class Answerer:
         self.live = live
         self.settings = settings or AnswerSettings()
         self.models = models or load_models()
-        self.reader = reader if reader is not None else Reader()
+        self.reader = reader if reader is not None else Reader(device=live.config.device)
         self.retrieval = RetrievalSettings()
         self.spans = SpanFinder()
 

@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from index.device import resolve_device
 from qa.models import Confidence, Linear, confidence_from_json, linear_from_json
 from qa.reader_windows import ReaderSettings, Reading, encode, merge, pack, spans_of
 
@@ -150,11 +151,13 @@ class Reader:
     Args:
         folder: a folder with ``reader.safetensors`` and ``reader.json`` (default: the packaged one).
         enabled: False runs the answerer on its rankers alone.
+        device: ``auto`` (the GPU when torch finds one), ``cpu`` or ``cuda``.
     """
 
-    def __init__(self, folder: Path | None = None, enabled: bool = True) -> None:
+    def __init__(self, folder: Path | None = None, enabled: bool = True, device: str = "auto") -> None:
         self.folder = folder
         self.enabled = enabled
+        self.wanted_device = device
         self._lock = threading.Lock()
         self._tokenizer_lock = threading.Lock()
         self._loaded = False
@@ -172,8 +175,13 @@ class Reader:
     def status(self) -> str:
         """One line for status displays: ready, or why not (answers then come from the rankers)."""
         if self._load():
-            return "trained reader ready"
+            return f"trained reader ready on {self.device}"
         return f"trained reader unavailable ({self._problem}); answering with the rankers"
+
+    @property
+    def device(self) -> str:
+        """Where the reader runs (``cpu`` or ``cuda``); asks torch the first time for ``auto``."""
+        return resolve_device(self.wanted_device)
 
     def describe(self) -> str:
         """Without loading the model: which reader would answer, or why none."""
@@ -210,11 +218,12 @@ class Reader:
             raise FileNotFoundError(f"no reader weights at {weights}; run `verbatim train reader`")
         config = load_config(folder)
         base = base_model_folder()
-        model = build_model(base, weights)
+        model = build_model(base, weights).to(self.device)
         model.eval()
         self._tokenizer = load_tokenizer(base)
+        warm = self._tokenizer("warm", "up", return_tensors="np")
         with torch.inference_mode():  # one pass now, so the first question is not the slow one
-            model(**{k: torch.as_tensor(v) for k, v in self._tokenizer("warm", "up", return_tensors="np").items()})
+            model(**{k: torch.as_tensor(v, device=self.device) for k, v in warm.items()})
         self._config = config
         self._model = model
 
@@ -262,11 +271,13 @@ def read_batch(
                 done |= frozenset(packed.chosen)
         encoded = encode(tokenizer, packs, settings)
     batch = encoded["batch"]
-    inputs = {k: torch.as_tensor(batch[k]) for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
+    device = next(model.parameters()).device  # the model's, so a caller's model on a GPU is read there
+    names = ("input_ids", "attention_mask", "token_type_ids")
+    inputs = {k: torch.as_tensor(batch[k], device=device) for k in names if k in batch}
     with torch.inference_mode():
         out = model(**inputs)
-    starts = out.start_logits.float().numpy()
-    ends = out.end_logits.float().numpy()
+    starts = out.start_logits.float().cpu().numpy()
+    ends = out.end_logits.float().cpu().numpy()
     readings: list[list[Reading]] = [[] for _ in items]
     for i, p in enumerate(packs):
         readings[owners[i]].append(spans_of(

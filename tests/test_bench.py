@@ -37,6 +37,7 @@ def test_a_second_run_reads_the_vectors_back_instead_of_encoding(
 def test_bench_runs_end_to_end_and_a_rerun_encodes_nothing(tmp_path: Path) -> None:
     squad = REPO / "tests" / "data" / "squad-slice.json"
     args = ["bench", "--sizes", "30", "--questions", "10", "--squad", str(squad), "--workdir", str(tmp_path)]
+    args += ["--device", "cpu"]
     runs = []
     for number in range(2):  # two processes, as a user reruns it (Chroma keeps one client per path and process)
         out = tmp_path / f"run{number}.json"
@@ -44,7 +45,10 @@ def test_bench_runs_end_to_end_and_a_rerun_encodes_nothing(tmp_path: Path) -> No
             [sys.executable, "-m", "ui.cli", *args, "--json", str(out)], cwd=REPO, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        runs.append(json.loads(out.read_text())["results"][0])
+        report = json.loads(out.read_text())
+        assert report["machine"]["device"] == "cpu"
+        runs.append(report["results"][0])
+    assert (runs[0]["device"], runs[0]["ask_device"]) == ("cpu", "cpu")  # the encoder's and the reader's
     assert runs[0]["passages_encoded"] == runs[0]["passages"] > 0
     assert runs[1]["passages_encoded"] == 0 and runs[1]["pipeline_vs_raw"] is None
     assert runs[1]["passages"] == runs[0]["passages"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ui.cli import main
@@ -103,3 +104,35 @@ def test_ask_counts_relative_dates_from_the_as_of_day(corpus: Path, tmp_path: Pa
     )
     code, _, err = run("ask", question, "--index-dir", index_dir, "--as-of", "12/11/2023")
     assert code == 2 and "--as-of" in err
+
+
+def test_the_progress_bar_shows_the_files_read_in_bytes_then_the_passages() -> None:
+    from ui.cli_index import ProgressBar
+
+    bar = ProgressBar(enabled=True)
+    bar("reading", 1 << 20, 8 << 20)
+    assert (bar._bar.desc, bar._bar.unit, bar._bar.n, bar._bar.total) == ("reading", "B", 1 << 20, 8 << 20)
+    bar("indexing", 10, 100)  # a new phase: a new bar
+    assert (bar._bar.desc, bar._bar.unit, bar._bar.n, bar._bar.total) == ("indexing", "passage", 10, 100)
+    bar("indexing", 100, 100)
+    assert bar._bar is None
+    bar.close()
+
+
+@pytest.mark.parametrize(
+    ("job", "shown"),
+    [
+        ({"phase": "reading", "done": 3 << 20, "total": 12 << 20}, "Reindexing: reading the files, 3.0 of 12.0 MB…"),
+        ({"phase": "reading", "done": 0, "total": 0}, "Reindexing: reading the files…"),
+        ({"phase": "indexing", "done": 40, "total": 120}, "Reindexing: indexing 40 of 120 passages…"),
+    ],
+    ids=["reading", "starting", "indexing"],
+)
+def test_the_page_shows_the_reindex_phase_in_its_own_units(job: dict[str, object], shown: str) -> None:
+    from ui.render import status_panel
+
+    status = {
+        "reindex": {"running": True, "error": None, **job}, "articles": 2, "passages": 6, "model": "m",
+        "reader": "r", "corpus": "c", "index": "i", "last_reindex": None,
+    }  # fmt: skip
+    assert shown in status_panel(status)

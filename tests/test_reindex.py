@@ -334,3 +334,20 @@ def test_whole_collection_reads_are_paged(
     monkeypatch.setattr(stored, "_PAGE", 4)  # 6 passages: a full page, then a short one
     assert sorted(live.generation.passage_keys()) == whole_keys
     assert len(whole_manifest) == 2 and len(whole_keys) == 6
+
+
+def test_progress_reads_the_changed_files_by_bytes_then_counts_the_passages(
+    corpus: Path, make_live: LiveFactory
+) -> None:
+    live = make_live()
+    told: list[tuple[str, int, int]] = []
+    Reindexer(live).run([corpus], progress=lambda *step: told.append(step))
+    size = sum(f.stat().st_size for f in corpus.iterdir() if f.suffix == ".txt")
+    reading = [step for step in told if step[0] == "reading"]
+    assert told[: len(reading)] == reading  # reading first, then indexing
+    assert reading[-1] == ("reading", size, size) and [d for _, d, _ in reading] == sorted(d for _, d, _ in reading)
+    assert told[-1] == ("indexing", 6, 6)
+    (corpus / SEED_A).write_text((corpus / SEED_A).read_text(encoding="utf-8") + "\nOne more line.\n")
+    told.clear()
+    Reindexer(live).run(progress=lambda *step: told.append(step))
+    assert [s for s in told if s[0] == "reading"][-1] == ("reading", *(2 * [(corpus / SEED_A).stat().st_size]))

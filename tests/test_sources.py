@@ -6,11 +6,12 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from index.article import Article, derive_title, make_article
-from index.sources import ReadResult, SourceFile, discover, read_source
+from index.sources import ReadResult, SourceFile, discover, iter_source, read_source
 from tests.conftest import SEEDS
 
 
@@ -286,3 +287,25 @@ def test_folders_are_walked_recursively_and_ids_are_relative_paths(tmp_path: Pat
     assert [f.rel for f in files] == ["a/b/deep.md", "top.txt"]
     assert all(isinstance(f, SourceFile) for f in files)
     assert [read_source(f).articles[0].id for f in files] == ["a/b/deep.md", "top.txt"]
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("big.jsonl", lambda i: json.dumps({"id": f"a{i}", "text": f"Article {i} says something. " * 20}) + "\n"),
+        ("big.csv", lambda i: f'a{i},"Article {i} says something, at length. {"More words here. " * 20}"\n'),
+    ],
+    ids=["jsonl", "csv"],
+)
+def test_a_streamed_file_tells_how_many_of_its_bytes_are_read_after_each_article(
+    tmp_path: Path, name: str, line: Any
+) -> None:
+    path = tmp_path / name
+    head = "id,text\n" if name.endswith(".csv") else ""
+    path.write_text(head + "".join(line(i) for i in range(3000)), encoding="utf-8")
+    files, _ = discover([(path, tmp_path)])
+    positions: list[int] = []
+    articles = [a for a in iter_source(files[0], consumed=positions.append) if isinstance(a, Article)]
+    size = path.stat().st_size
+    assert len(articles) == len(positions) == 3000
+    assert positions == sorted(positions) and 0 < positions[0] < size // 10 and positions[-1] == size

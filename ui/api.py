@@ -227,7 +227,8 @@ def router(service: Service) -> APIRouter:
 
     @api.get("/api/status", tags=["index"], summary="What the index holds, and the reindex job")
     async def status() -> dict[str, Any]:
-        return await run_in_threadpool(service.status)
+        found = await run_in_threadpool(service.status)
+        return {**found, "device": service.answerer.reader.device}  # where the encoder and the reader run
 
     @api.post("/api/reindex", tags=["index"], summary="Reindex the corpus incrementally", dependencies=[Depends(admin)])
     async def reindex(

@@ -17,7 +17,7 @@ from qa.answering import Answerer, AnswerSettings
 from qa.citations import page_label, quote_marks, quoted
 from qa.query import QuestionError
 from ui.article_view import article_json
-from ui.options import dump_json, friendly_errors, make_config, read_token_option, store_options
+from ui.options import device_option, dump_json, friendly_errors, make_config, read_token_option, store_options
 from ui.remote import call, serving
 
 
@@ -33,6 +33,7 @@ def threshold_option(command: Any) -> Any:
 @click.command("ask")
 @click.argument("question")
 @store_options
+@device_option
 @click.option(
     "--top-k", type=click.IntRange(1, 50), default=5, show_default=True, help="Top passages an answer may quote from."
 )

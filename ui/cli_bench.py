@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ui.options import friendly_errors
+from ui.options import device_option, friendly_errors
 
 _SQUAD_CANDIDATES = (Path("../shared/data/squad-dev-v1.1.json"), Path("tests/data/squad-slice.json"))
 
@@ -54,6 +54,15 @@ def _machine() -> dict[str, object]:
     return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
 
 
+def _gpu(device: str) -> dict[str, object]:
+    """The device the models run on (and the GPU's name when it is one)."""
+    from index.device import gpu_name, resolve_device
+
+    resolved = resolve_device(device)
+    name = gpu_name(resolved)
+    return {"device": resolved, "gpu": name} if name else {"device": resolved}
+
+
 @click.group("bench", invoke_without_command=True)
 @click.option(
     "--sizes",
@@ -92,6 +101,7 @@ def _machine() -> dict[str, object]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write latency and throughput plots to this PNG.",
 )
+@device_option
 @click.pass_context
 @friendly_errors
 def bench_command(
@@ -103,6 +113,7 @@ def bench_command(
     cache: bool,
     json_out: Path | None,
     plot_out: Path | None,
+    device: str,
 ) -> None:
     """Measure indexing throughput, reindex times, answer latency, memory and disk per corpus size.
 
@@ -113,12 +124,13 @@ def bench_command(
     from lab.bench import measure, plot
 
     source = _squad_source(squad_file)
-    machine = _machine()
-    click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}; text and questions from {source}")
+    machine = {**_machine(), **_gpu(device)}
+    where = f", on {machine['gpu']}" if machine.get("gpu") else ""
+    click.echo(f"machine: {machine['cores']} cores, {machine['cpu']}{where}; text and questions from {source}")
     results = []
     rate: float | None = None
     for size in sizes:
-        result = measure(size, source, workdir, questions, click.echo, rate, cache)
+        result = measure(size, source, workdir, questions, click.echo, rate, cache, device)
         rate = result["index_passages_per_s"]
         results.append(result)
         click.echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))

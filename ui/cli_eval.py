@@ -10,12 +10,13 @@ from typing import Any, Literal
 
 import click
 
+from index.device import resolve_device
 from qa.answering import AnswerSettings
 from qa.models import load_models
 from qa.reader import Reader
 from ui.cli_ask import threshold_option
 from ui.cli_index import ProgressBar
-from ui.options import friendly_errors
+from ui.options import device_option, friendly_errors
 
 
 def _progress(description: str) -> Callable[[int, int], Callable[[int], None]]:
@@ -89,6 +90,7 @@ def eval_group() -> None:
     "answered; questions with nothing to swap are left out): measures refusing what the articles never mention.",
 )  # fmt: skip
 @threshold_option
+@device_option
 @friendly_errors
 def squad_command(
     file: Path,
@@ -107,6 +109,7 @@ def squad_command(
     cache: bool,
     swap_names: bool,
     threshold: float | None,
+    device: str,
 ) -> None:
     """Index a SQuAD FILE with Verbatim's pipeline and ask its questions through `ask`."""
     from lab.evaluate import cached_embedder, evaluate
@@ -114,14 +117,14 @@ def squad_command(
     name = f"foreign-{against.resolve().name}" if against else file.stem
     index_dir = eval_index_dir or Path(".verbatim-eval") / name
     bar = ProgressBar(enabled=True)  # the same bar as `verbatim index`: indexing a news set takes minutes
-    embedder = cached_embedder() if cache else None
+    embedder = cached_embedder(device) if cache else None
     asked = (asked_since.date() if asked_since else None, asked_until.date() if asked_until else None)
     try:
         summary, _ = evaluate(
             file, index_dir, limit, seed, against, load_models(weights),
             AnswerSettings(threshold=threshold, relative_dates=relative_dates),
-            progress=_progress("asking"), reader=Reader(reader_dir, enabled=use_reader), articles=articles,
-            indexing=bar, embedder=embedder, asked=asked, swap_names=swap_names,
+            progress=_progress("asking"), reader=Reader(reader_dir, enabled=use_reader, device=device),
+            articles=articles, indexing=bar, embedder=embedder, asked=asked, swap_names=swap_names, device=device,
         )  # fmt: skip
     finally:
         bar.close()
@@ -132,7 +135,7 @@ def squad_command(
         "reader": str(reader_dir or "shipped") if use_reader else False, "articles": articles,
         "relative_dates": relative_dates, "swap_names": swap_names,
         "asked_since": asked[0].isoformat() if asked[0] else None,
-        "asked_until": asked[1].isoformat() if asked[1] else None, **summary,
+        "asked_until": asked[1].isoformat() if asked[1] else None, "device": resolve_device(device), **summary,
     }  # fmt: skip
     print_table(summary)
     if json_out:
@@ -210,6 +213,7 @@ def print_table(summary: dict[str, Any]) -> None:
     "--news-weight", type=click.FloatRange(0.0, min_open=True), default=1.0, show_default=True,
     help="How much all news questions together count, against the SQuAD questions.",
 )  # fmt: skip
+@device_option
 @friendly_errors
 def fit_command(
     file: Path,
@@ -221,6 +225,7 @@ def fit_command(
     articles: int | None,
     news: tuple[str, ...],
     news_weight: float,
+    device: str,
 ) -> None:
     """Fit the ranking and confidence weights on half of FILE's articles; report on the other half."""
     from lab.fit import fit
@@ -228,6 +233,6 @@ def fit_command(
     parsed = parse_news(news)
     report = fit(
         file, squad2, foreign, seed, answer_rate, out, progress=_progress, articles=articles, news=parsed,
-        news_weight=news_weight,
+        news_weight=news_weight, device=device,
     )  # fmt: skip
-    print_table(report)
+    print_table({**report, "device": resolve_device(device)})

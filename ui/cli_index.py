@@ -7,12 +7,13 @@ from typing import Any
 
 import click
 
+from index.device import resolve_device
 from index.errors import IndexBusyError, VerbatimIndexError
 from index.formats import COLUMN_FIELDS, Columns, parse_columns
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.reader import Reader
-from ui.options import dump_json, friendly_errors, make_config, read_token_option, store_options
+from ui.options import device_option, dump_json, friendly_errors, make_config, read_token_option, store_options
 from ui.remote import call, check_scope, serving
 
 _SHOWN_IDS = 6
@@ -21,6 +22,7 @@ _SHOWN_IDS = 6
 @click.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @store_options
+@device_option
 @click.option(
     "--full",
     is_flag=True,
@@ -42,8 +44,8 @@ _SHOWN_IDS = 6
     help="Largest article file read (JSON Lines files are streamed; the limit is per line).",
 )  # fmt: skip
 @click.option(
-    "--batch-size", type=click.IntRange(1, 1024), default=32, show_default=True,
-    envvar="VERBATIM_BATCH_SIZE", show_envvar=True, help="Passages per embedding batch.",
+    "--batch-size", type=click.IntRange(1, 1024), envvar="VERBATIM_BATCH_SIZE", show_envvar=True,
+    help="Passages per embedding batch (default 32 on the CPU, 256 on a GPU).",
 )  # fmt: skip
 @click.option(
     "--columns", callback=lambda _c, _p, value: _columns(value), metavar="FIELD=COLUMN,...",
@@ -174,19 +176,23 @@ def _waiting(holder: dict[str, object], live: LiveIndex) -> str:
 
 
 class ProgressBar:
-    """A tqdm bar on stderr, shown only for runs with enough passages to be worth watching."""
+    """A tqdm bar on stderr per phase of a reindex: the files read (bytes per second and time left,
+    shown once reading has taken a second) and the passages embedded (for runs with enough of them)."""
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
         self._bar: Any = None
+        self._phase = ""
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        if not self._enabled or total < 64:
+        if not self._enabled:
             return
+        if self._bar is not None and phase != self._phase:
+            self.close()
         if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=phase, unit="passage", mininterval=0.5, leave=False)
+            if done >= total or (phase != "reading" and total < 64):
+                return
+            self._bar, self._phase = _new_bar(phase, total), phase
         self._bar.update(done - self._bar.n)
         if done >= total:  # gone before whatever is printed next
             self.close()
@@ -195,6 +201,17 @@ class ProgressBar:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _new_bar(phase: str, total: int) -> Any:
+    from tqdm import tqdm
+
+    if phase == "reading":  # bytes of the files read: a big CSV, PDF or WARC file takes minutes
+        return tqdm(
+            total=total, desc="reading", unit="B", unit_scale=True, unit_divisor=1024, mininterval=0.5,
+            delay=1.0, leave=False,
+        )  # fmt: skip
+    return tqdm(total=total, desc=phase, unit="passage", mininterval=0.5, leave=False)
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -214,6 +231,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 @click.command("status")
 @store_options
+@device_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
 @read_token_option
 @friendly_errors
@@ -223,10 +241,11 @@ def status_command(as_json: bool, **params: Any) -> None:
     server = serving(config.index_dir) if not config.chroma_url else None
     if server is not None:
         remote = call(server, "GET", "/api/status", params["read_token"])
-        value = {k: remote.get(k) for k in ("articles", "passages", "model", "chunk_words", "last_reindex", "reader")}
+        keys = ("articles", "passages", "model", "chunk_words", "last_reindex", "reader", "device")
+        value = {k: remote.get(k) for k in keys}
         value.update(location=remote.get("index"), server=server["url"])
     else:
-        value = _local_status(LiveIndex(config))
+        value = _local_status(LiveIndex(config), resolve_device(config.device))
     if as_json:
         dump_json(value)
         return
@@ -237,9 +256,10 @@ def status_command(as_json: bool, **params: Any) -> None:
     click.echo(f"Index at {value['location']}{served}: {value['articles']} articles, {value['passages']} passages")
     click.echo(f"  model {value['model']}, passages of at most {value['chunk_words']} words")
     click.echo(f"  {value['reader']}")
+    click.echo(f"  encoder and reader run on {value['device']}")
 
 
-def _local_status(live: LiveIndex) -> dict[str, Any]:
+def _local_status(live: LiveIndex, device: str) -> dict[str, Any]:
     try:
         with live.writer_lock.reading():
             status = live.status()
@@ -257,4 +277,5 @@ def _local_status(live: LiveIndex) -> dict[str, Any]:
         "generation": status.generation,
         "last_reindex": status.last_report,
         "reader": Reader().describe(),
+        "device": device,
     }

@@ -17,7 +17,7 @@ from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.answering import AnswerSettings
 from ui.cli_ask import threshold_option
-from ui.options import echo_problems, friendly_errors, make_config, store_options
+from ui.options import device_option, echo_problems, friendly_errors, make_config, store_options
 from ui.service import Service
 
 
@@ -78,6 +78,7 @@ def is_loopback(host: str) -> bool:
 @click.command("serve")
 @click.argument("corpus", default="seeds", type=click.Path(file_okay=False, path_type=Path))
 @store_options
+@device_option
 @click.option(
     "--host",
     default="127.0.0.1",

@@ -1,4 +1,4 @@
-"""``verbatim train reader``: reproduce the shipped reader from SQuAD, on the CPU."""
+"""``verbatim train reader``: reproduce the shipped reader from SQuAD, on a GPU or the CPU."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ui.cli_eval import _progress, parse_news, print_table
-from ui.options import friendly_errors
+from ui.options import device_option, friendly_errors
 
 _DATA = Path("../shared/data")
 DEFAULT_EXAMPLES = 38000
@@ -102,6 +102,7 @@ def train_group() -> None:
 @news_option
 @news_weight_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@device_option
 @friendly_errors
 def reader_command(
     squad_file: Path,
@@ -126,8 +127,9 @@ def reader_command(
     news: tuple[str, ...],
     news_weight: float,
     json_out: Path | None,
+    device: str,
 ) -> None:
-    """Fine-tune the packaged MiniLM as the extractive reader (uses a GPU when torch finds one)."""
+    """Fine-tune the packaged MiniLM as the extractive reader (on the GPU when torch finds one, with --device auto)."""
     from lab.train import train_reader
     from qa.reader_examples import Mix
     from qa.reader_training import TrainSettings
@@ -142,6 +144,7 @@ def reader_command(
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
         checkpoint=checkpoint, news=parse_news(news), init=init, after=list(zip(after, after_seed, strict=True)),
         mix=Mix(missing=missing, swapped=swapped, edited=edited, candidates=12 * windows), news_weight=news_weight,
+        device=device,
     )  # fmt: skip
     print_table(report)
     if json_out:
@@ -191,6 +194,7 @@ def reader_command(
 )  # fmt: skip
 @news_option
 @news_weight_option
+@device_option
 @friendly_errors
 def calibrate_command(
     squad_file: Path,
@@ -205,6 +209,7 @@ def calibrate_command(
     confidence_model: str,
     news: tuple[str, ...],
     news_weight: float,
+    device: str,
 ) -> None:
     """Refit only the reader's last step (sentence choice, confidence, threshold) for the weights in --out."""
     from lab.reader_calibration import calibrate_reader
@@ -212,6 +217,6 @@ def calibrate_command(
     report = calibrate_reader(
         squad_file, squad2, out, split_seed, answer_rate, progress=_progress, limit=limit, news=parse_news(news),
         passes=passes, news_weight=news_weight, max_length=max_length, candidates=candidates,
-        model=confidence_model,
+        model=confidence_model, device=device,
     )  # fmt: skip
     print_table(report)

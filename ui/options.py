@@ -17,7 +17,8 @@ import click
 
 from index.article import SourceProblem
 from index.config import IndexConfig
-from index.errors import VerbatimIndexError
+from index.device import DEVICES, resolve_device
+from index.errors import DeviceError, VerbatimIndexError
 from index.sources import DEFAULT_MAX_FILE_MB
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,6 +61,27 @@ def store_options(command: F) -> F:
     return command
 
 
+def _check_device(_: click.Context, __: click.Parameter, value: str) -> str:
+    """``cuda`` is checked at once (a clear usage error, status 2); ``auto`` is resolved when a model loads."""
+    if value != "auto":
+        try:
+            resolve_device(value)
+        except DeviceError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def device_option(command: F) -> F:
+    """``--device`` of the commands that encode passages or read answers."""
+    option = click.option(
+        "--device", type=click.Choice(DEVICES), default="auto", show_default=True, callback=_check_device,
+        envvar="VERBATIM_DEVICE", show_envvar=True,
+        help="Where the encoder and the trained reader run: auto (the GPU when torch finds one, else the CPU), "
+        "cpu, or cuda (an error where there is no CUDA GPU). Encoder batches default to 256 passages on a GPU.",
+    )  # fmt: skip
+    return option(command)
+
+
 def read_token_option(command: F) -> F:
     """``--read-token`` of the commands that hand their reads to a running `verbatim serve`."""
     option = click.option(
@@ -81,7 +103,8 @@ def make_config(params: dict[str, Any]) -> IndexConfig:
         chunk_words=params.get("chunk_words"),
         chunk_overlap=params.get("chunk_overlap"),
         max_file_mb=params.get("max_file_mb") or DEFAULT_MAX_FILE_MB,
-        batch_size=params.get("batch_size") or 32,
+        batch_size=params.get("batch_size") or None,
+        device=params.get("device") or "auto",
         columns=params.get("columns") or (),
     )
 

@@ -229,14 +229,19 @@ def _snippet(snippet: dict[str, Any] | None) -> str:
     return f"<span class='vb-snippet'>{''.join(parts)}{esc(text[at:])}</span>"
 
 
+def _job_progress(job: dict[str, Any]) -> str:
+    """Where a reindex is: the files read (in MB), then the passages written."""
+    if job["phase"] == "reading":
+        if not job["total"]:
+            return "reading the files"
+        return f"reading the files, {job['done'] / 2**20:.1f} of {job['total'] / 2**20:.1f} MB"
+    return f"{job['phase']} {job['done']} of {job['total']} passages"
+
+
 def status_panel(status: dict[str, Any]) -> str:
     """The index panel: what is indexed, with what, and the last reindex."""
     job = status["reindex"]
-    state = (
-        f"<p class='vb-running'>Reindexing: {esc(job['phase'])} {job['done']} of {job['total']} passages…</p>"
-        if job["running"]
-        else ""
-    )
+    state = f"<p class='vb-running'>Reindexing: {esc(_job_progress(job))}…</p>" if job["running"] else ""
     if job.get("error"):
         state += (
             f"<p class='vb-error'>The last reindex failed: {esc(job['error'])}. "

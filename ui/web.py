@@ -143,7 +143,7 @@ def build_blocks(service: Service) -> Any:
             service.check_admin(token)
             if action == "reindex":
                 result = service.reindex(
-                    lambda done, total: progress((done, total), desc="Indexing passages") if progress else None
+                    lambda done, total: progress((done, total), desc="Reindexing") if progress else None
                 )
                 message = "Reindexed: " + _summary(result)
             elif action in ("url", "poll"):
