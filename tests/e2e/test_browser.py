@@ -71,7 +71,7 @@ def open_page(browser: Browser, web: Server, width: int = 1280, height: int = 86
     page = new_page(browser, web, width, height)
     page.goto(web.url)
     page.wait_for_selector(".vb-welcome")
-    page.locator("#vb-examples button").first.wait_for()  # the page has loaded its examples
+    page.locator(".vb-pill").wait_for()  # the page has loaded: its header and its suggestions come together
     return page
 
 
@@ -103,6 +103,7 @@ def in_view(page: Page, selector: str, height: int = 860) -> bool:
 
 def test_ask_see_the_excerpt_and_open_the_article_at_the_highlight(browser: Browser, web: Server, shots: Path) -> None:
     page = open_page(browser, web)
+    page.locator("#vb-examples button").first.wait_for()  # the seeds support suggestions, each answered
     layout = column(page)
     page.screenshot(path=str(shots / "welcome.png"))
     ask(page, "Who did Blinken meet in Ramallah?")
