@@ -106,6 +106,9 @@ class Service:
         self._job = Job()
         self._job_lock = threading.Lock()
         self._examples: tuple[int, list[str]] | None = None
+        self._examples_pending = False
+        self._reports: list[dict[str, Any]] = []  # reindex reports the next round of re-asking explains changes by
+        self._reports_lock = threading.Lock()
         self.web = WebCorpus(self.corpus, Fetcher(fetch_settings))
         self._web_lock = threading.Lock()  # one add, poll or removal at a time; each ends in a reindex
         self.catalog = CatalogSessions(self._replica, lambda: live.catalog.stats())  # for apps with --catalog-url
@@ -228,12 +231,34 @@ class Service:
         }
 
     def examples(self, count: int = 4) -> list[str]:
-        """Questions the index answers well, drawn from its articles (cached per generation)."""
+        """Questions the index answers well, drawn from its articles (cached per generation).
+
+        The first call works them out; after a reindex they are worked out again in the background
+        (``refresh_examples``), and a page loaded meanwhile gets the last ones rather than waiting.
+        """
         generation = self.live.state.generation
-        if self._examples is None or self._examples[0] != generation:
-            texts = [self.article(row["id"])["text"] for row in self.articles()[:SOURCE_ARTICLES]]
-            self._examples = (generation, example_questions(self.answerer, texts, count))
+        if self._examples is None:
+            self._examples = (generation, self._work_out_examples(count))
+        elif self._examples[0] != generation and not self._examples_pending:
+            self.refresh_examples(count)
         return self._examples[1]
+
+    def refresh_examples(self, count: int = 4) -> None:
+        """Work the examples out again in the background, at the re-asking's lower priority."""
+        self._examples_pending = True
+
+        def work() -> None:
+            try:
+                generation = self.live.state.generation
+                self._examples = (generation, self._work_out_examples(count))
+            finally:
+                self._examples_pending = False
+
+        self._watch_pool.submit(work)
+
+    def _work_out_examples(self, count: int) -> list[str]:
+        texts = [self.article(row["id"])["text"] for row in self.articles()[:SOURCE_ARTICLES]]
+        return example_questions(self.answerer, texts, count)
 
     # --- changing the index ----------------------------------------------------------------
 
@@ -272,17 +297,30 @@ class Service:
             job.report = report
             if any(report.get(k) for k in ("added", "updated", "removed")):
                 self.reask_watches(report)
+                self.refresh_examples()
             return report
 
     def reask_watches(self, report: dict[str, Any] | None = None) -> Any:
         """Ask the watches again in the background, at a lower priority than the answers (those whose
-        answer is older than the index's generation; none after a reindex that changed nothing)."""
-        return self._watch_pool.submit(self._reask, report)
+        answer is older than the index's generation; none after a reindex that changed nothing).
 
-    def _reask(self, report: dict[str, Any] | None) -> dict[str, Any] | None:
+        A round takes every reindex report that came in since the last one, so a change is explained
+        by the reindex that made it even when rounds queue up behind each other.
+        """
+        if report is not None:
+            with self._reports_lock:
+                self._reports.append(report)
+        return self._watch_pool.submit(self._reask)
+
+    def _reask(self) -> dict[str, Any] | None:
+        with self._reports_lock:
+            reports, self._reports = self._reports, []
+        merged = {k: sorted({i for r in reports for i in r.get(k, ())}) for k in ("added", "updated", "removed")}
         try:
-            return self.watches.refresh(report)
+            return self.watches.refresh(merged if reports else None)
         except Exception as exc:  # a failed round is retried by the next one; answering goes on
+            with self._reports_lock:
+                self._reports[:0] = reports
             self._job.messages.append(f"re-asking the watches failed: {exc}")
             return None
 

@@ -79,7 +79,7 @@ def ask(page: Page, question: str) -> None:
     count = page.locator(".vb-turn").count()
     page.fill("#vb-question textarea", question)
     page.click("#vb-ask")
-    page.locator(".vb-turn").nth(count).locator(".vb-a").wait_for()
+    page.locator(".vb-turn").nth(count).locator(".vb-a").wait_for(timeout=90_000)  # a loaded CI machine is slow
     # Gradio dims a pending output and fades it back in: wait until the answer is fully opaque
     page.wait_for_function(
         """n => { for (let e = document.querySelectorAll('.vb-turn')[n]; e; e = e.parentElement)
