@@ -44,7 +44,7 @@ class StorySettings:
     margin: float = 0.0
     gap: float = 6.0
     alike: float = 0.7
-    sure: float = 5.0
+    sure: float = 4.0
     timeline: int = 4
     follow: bool = True
 

@@ -34,7 +34,7 @@ OFF = StorySettings(margin=float("inf"))
 MARGINS = (0.0, 2.0)
 GAPS = (2.0, 4.0, 6.0, 8.0)
 ALIKE = (0.0, 0.6, 0.7, 0.8)
-SURE = (float("inf"), 3.0, 5.0)  # inf: an earlier report must be alike the lead, however surely read
+SURE = (float("inf"), 3.0, 4.0, 5.0)  # inf: an earlier report must be alike the lead, however surely read
 
 
 def main() -> None:
