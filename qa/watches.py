@@ -359,6 +359,8 @@ class Watches:
         """
         with self._lock:
             started = time.perf_counter()
+            if self.store.count() == 0:  # nothing to ask: the index is not touched
+                return {"generation": None, "asked": 0, "changed": 0, "seconds": 0.0}
             self.answerer.live.refresh()
             generation = self._generation()
             asked = changed = 0

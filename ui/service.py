@@ -297,7 +297,6 @@ class Service:
             job.report = report
             if any(report.get(k) for k in ("added", "updated", "removed")):
                 self.reask_watches(report)
-                self.refresh_examples()
             return report
 
     def reask_watches(self, report: dict[str, Any] | None = None) -> Any:
@@ -392,6 +391,6 @@ class Service:
     def close(self) -> None:
         """Stop the worker threads."""
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._watch_pool.shutdown(wait=False, cancel_futures=True)
+        self._watch_pool.shutdown(wait=True, cancel_futures=True)  # before the caller closes the index
         self.web.close()
         self.web.fetcher.close()
