@@ -21,7 +21,7 @@ from qa.fitting import choose_threshold
 from qa.metrics import auroc, expected_calibration_error
 from qa.reader import CONFIDENCE_FEATURES
 
-NEWS_WEIGHTS = (1.0, 2.0, 3.0)
+NEWS_WEIGHTS = (1.0, 2.0, 3.0, 5.0)
 ANSWER_RATES = (0.90, 0.87, 0.85)
 
 

@@ -37,6 +37,12 @@ def news(factor: float) -> Callable[[Row], float]:
     return lambda r: factor if r.population.startswith("rtqa") else 1.0
 
 
+def whole_articles(factor: float) -> Callable[[Row], float]:
+    """News evidence counted twice (as shipped), whole 2024 articles ``factor`` times."""
+    whole = "rtqa-news-2024h1.squad"
+    return lambda r: factor if r.population == whole else 2.0 if r.population.startswith("rtqa") else 1.0
+
+
 def off_topic(factor: float) -> Callable[[Row], float]:
     return lambda r: factor if r.population == "off-topic" else 1.0
 
@@ -50,6 +56,9 @@ VARIANTS: dict[str, tuple[Sequence[str], Callable[[Row], float]]] = {
     "28, SQuAD 2.0 unanswerable x0.5": (CONFIDENCE_FEATURES, unanswerable(0.5)),
     "28, SQuAD 2.0 unanswerable x2": (CONFIDENCE_FEATURES, unanswerable(2.0)),
     "28, news x2": (CONFIDENCE_FEATURES, news(2.0)),
+    "28, news x2, whole 2024 articles x5": (CONFIDENCE_FEATURES, whole_articles(5.0)),
+    "28, news x2, whole 2024 articles x10": (CONFIDENCE_FEATURES, whole_articles(10.0)),
+    "28, news x2, whole 2024 articles x20": (CONFIDENCE_FEATURES, whole_articles(20.0)),
 }
 
 
