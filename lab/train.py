@@ -86,6 +86,7 @@ def train_reader(
     mix: Mix | None = None,
     news_weight: float = 1.0,
     device: str = "auto",
+    calibrate: bool = True,
 ) -> dict[str, Any]:
     """Build the examples from the SQuAD files, fine-tune (checkpointed), write the weights to
     ``out``, then fit the reader's combination, confidence and threshold on the calibration articles.
@@ -93,7 +94,8 @@ def train_reader(
     ``init`` starts from a trained reader's folder instead of the base model (a further stage);
     ``after`` names the earlier stages' samples ``(count, seed)``, whose questions are then left out;
     ``mix`` says how the examples are drawn (``Mix()``'s shares by default); ``device``: where it trains
-    and the calibration reads (``auto``: the GPU when torch finds one)."""
+    and the calibration reads (``auto``: the GPU when torch finds one); without ``calibrate`` only the weights
+    are written (a stage that a later one continues with ``init``)."""
     import time
 
     train_settings = train_settings or TrainSettings()
@@ -126,14 +128,16 @@ def train_reader(
         f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}{stage}) "
         f"on {_hardware(device)}"
     )
+    measures = {**run, "examples": len(built), "examples_with_answer": sum(e.answer is not None for e in built)}
+    if not calibrate:
+        log(f"weights written to {out / WEIGHTS_FILE}; not calibrated (continue with --init {out})")
+        return {"out": str(out), "note": note, **measures}
     from lab.reader_calibration import calibrate_reader  # imported late: the last step of a long run
 
     passes = train_settings.windows if train_settings.windows > 1 else None  # read as it was trained
 
     report = calibrate_reader(file, squad2, out, split_seed, answer_rate, progress, note=note, news=news,
-                              news_weight=news_weight, passes=passes, device=device, measures={
-        **run, "examples": len(built), "examples_with_answer": sum(e.answer is not None for e in built),
-    })  # fmt: skip
+                              news_weight=news_weight, passes=passes, device=device, measures=measures)  # fmt: skip
     return {"out": str(out), **report}
 
 

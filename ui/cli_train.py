@@ -99,6 +99,11 @@ def train_group() -> None:
     help="Contexts each question is read as, in training and from then on at answer time; above 1, the "
     "scores are normalised over all of them together (shared normalisation), so they compare across contexts.",
 )  # fmt: skip
+@click.option(
+    "--calibrate/--no-calibrate", default=True, show_default=True,
+    help="End with `train calibrate` on the calibration articles; --no-calibrate writes only the weights (an "
+    "intermediate stage that a later --init continues).",
+)  # fmt: skip
 @news_option
 @news_weight_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
@@ -124,6 +129,7 @@ def reader_command(
     edited: float,
     missing: float,
     windows: int,
+    calibrate: bool,
     news: tuple[str, ...],
     news_weight: float,
     json_out: Path | None,
@@ -144,7 +150,7 @@ def reader_command(
         log=lambda line: click.echo(f"{time.strftime('%H:%M:%S')} {line}", err=True), resume=resume,
         checkpoint=checkpoint, news=parse_news(news), init=init, after=list(zip(after, after_seed, strict=True)),
         mix=Mix(missing=missing, swapped=swapped, edited=edited, candidates=12 * windows), news_weight=news_weight,
-        device=device,
+        device=device, calibrate=calibrate,
     )  # fmt: skip
     print_table(report)
     if json_out:
