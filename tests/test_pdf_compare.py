@@ -47,3 +47,11 @@ def test_a_library_that_is_not_installed_is_reported_so(monkeypatch: pytest.Monk
     assert result["results"]["nothing"] == {"status": "not installed", "licence": "none"}
     assert result["results"]["pypdf"]["status"] == "ok"
     assert "| nothing | not installed |" in compare.markdown(result)
+
+
+def test_the_product_drops_the_reports_running_lines_and_mends_the_word_across_a_page() -> None:
+    [doc] = [doc for doc in pages.documents() if doc.name == "report-3-pages"]
+    scored = compare.score(doc, compare._pypdf(pdf_bytes(doc.pages)), "")
+    left = scored["running_lines_left_in_product"]
+    assert (scored["sentences_product"], left, scored["running_lines"]) == (1.0, 0, 6)
+    assert scored["hyphens_whole_in_product"] == len(doc.breaks) == 3

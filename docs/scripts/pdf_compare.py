@@ -5,11 +5,13 @@ news pages drawn in three orders, a page set TeX-style, a three-page report, a p
 Each library extracts every page; the checks are measured, not judged:
 
 - sentences: the share of the source sentences found verbatim (white space normalised) in the
-  raw text, and in the text the product would index (``index.formats.pdf.page_text`` and
-  ``join_pages`` applied to that raw text, after the library's own line-end marker is removed);
+  raw text, and in the text the product would index (``index.formats.pdf.article_text`` applied
+  to that raw text, after the library's own line-end marker is removed: running headers, footers
+  and page numbers dropped, lines made paragraphs, words broken at line and page ends mended);
 - order: every line of the page found, and all of them in reading order (columns not interleaved);
 - hyphens: how each word broken at a line end comes out raw, and whether the product's text has it whole;
 - pages: one text per page, each page's footer (or first line) on its own page and no other;
+- running lines: how many of the running headers and footers drawn are left in the product's text;
 - table rows: each row's cells in order on one line;
 - time: the median over ``--repeat`` runs of opening the document and extracting every page, per page.
 
@@ -37,7 +39,7 @@ from typing import Any
 
 from pdf_pages import TABLE, Break, Doc, documents, report
 
-from index.formats.pdf import join_pages, page_text
+from index.formats.pdf import article_text
 from tests.pdfmaker import pdf_bytes
 
 Extract = Callable[[bytes], list[str]]
@@ -129,7 +131,7 @@ def in_order(positions: Sequence[int]) -> bool:
 def score(doc: Doc, pages: list[str], marker: str) -> dict[str, Any]:
     """The measured checks of one library's pages of ``doc``."""
     raw = flat(" ".join(pages))
-    mended = flat(join_pages([page_text(p.replace(marker, "") if marker else p) for p in pages])[0])
+    mended = flat(article_text([p.replace(marker, "") if marker else p for p in pages])[0])
     found = [raw.find(flat(line).rstrip("-\u00ad")) for line in doc.lines]
     outcomes = [hyphen_outcome(brk, raw) for brk in doc.breaks]
     flats = [flat(p) for p in pages]
@@ -143,6 +145,8 @@ def score(doc: Doc, pages: list[str], marker: str) -> dict[str, Any]:
         "hyphenated_words": len(doc.breaks),
         "pages_kept": len(pages) == len(doc.pages)
         and all((m in p) and sum(m in q for q in flats) == 1 for m, p in zip(doc.markers, flats, strict=False)),
+        "running_lines_left_in_product": sum(mended.count(flat(line)) for line in set(doc.margins)),
+        "running_lines": len(doc.margins),
         "table_rows": sum(row in raw for row in doc.rows) if doc.rows else None,
         "sample": pages[0][:240] if pages else "",
     }
@@ -224,6 +228,8 @@ def summary(docs: Sequence[Doc], scored: dict[str, dict[str, Any]]) -> dict[str,
         "hyphenated_whole_in_product": f"{sum(scored[d.name]['hyphens_whole_in_product'] for d in docs)}/"
         f"{sum(len(d.breaks) for d in docs)}",
         "page_boundaries_kept": f"{sum(scored[d.name]['pages_kept'] for d in docs)}/{len(docs)}",
+        "running_lines_left_in_product": f"{sum(scored[d.name]['running_lines_left_in_product'] for d in docs)}/"
+        f"{sum(len(d.margins) for d in docs)}",
         "table_rows_intact": f"{scored['table']['table_rows']}/{len(TABLE)}",
         "ms_per_page_median": round(statistics.median(scored[d.name]["ms_per_page"] for d in docs), 2),
     }
@@ -232,7 +238,7 @@ def summary(docs: Sequence[Doc], scored: dict[str, dict[str, Any]]) -> dict[str,
 def markdown(report_: dict[str, Any]) -> str:
     head = (
         "library | sentences raw | sentences indexed | 2-column pages in order | all pages in order | "
-        "hyphenated words whole | pages kept | table rows | ms/page (30 pages) | licence"
+        "hyphenated words whole | pages kept | running lines left | table rows | ms/page (30 pages) | licence"
     ).split(" | ")
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, result in report_["results"].items():
@@ -241,7 +247,8 @@ def markdown(report_: dict[str, Any]) -> str:
             continue
         s = result["summary"]
         keys = ("sentences_raw", "sentences_product", "two_column_pages_in_order", "pages_in_reading_order")
-        keys += ("hyphenated_whole_in_product", "page_boundaries_kept", "table_rows_intact")
+        keys += ("hyphenated_whole_in_product", "page_boundaries_kept", "running_lines_left_in_product")
+        keys += ("table_rows_intact",)
         cells = (name, *(s[k] for k in keys), result["ms_per_page_30_page_report"], result["licence"])
         rows.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(rows)

@@ -6,7 +6,8 @@ column by column, the same page drawn line by line across both columns, and draw
 first (frames placed in any order); a page set TeX-style (no space glyphs: words set apart by
 kerning); a three-page report with a running header, "Page n of N" footers and soft hyphens, one
 word broken across a page; a page with a table. Each ``Doc`` carries what the checks look for:
-its sentences, its lines in reading order, its broken words, a marker per page, its table rows.
+its sentences, its lines in reading order, its broken words, a marker per page, its running
+header and footer lines, its table rows.
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ class Doc:
     lines: list[str] = field(default_factory=list)  # every line of text, in reading order
     breaks: list[Break] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)  # one string per page, found on that page only
+    margins: list[str] = field(default_factory=list)  # each running header and footer line drawn, page by page
     rows: list[str] = field(default_factory=list)
 
 
@@ -282,6 +284,7 @@ def report(copies: int = 1) -> Doc:
         doc.pages.append(Page(runs=(header, *([heading] if n == 1 else []), *body, foot)))
         doc.lines.extend(text(r) for r in ([heading] if n == 1 else []) + body)
         doc.markers.append(text(foot))
+        doc.margins.extend((text(header), text(foot)))
     doc.sentences.insert(0, text(heading))
     return doc
 

@@ -1,10 +1,12 @@
 """PDF (``.pdf``): the text layer with pypdf, one article per file, its page starts kept.
 
-Lines are joined into paragraphs and words broken at a line end are mended (``develop-`` +
-``ment`` -> ``development``); the article text is that mended text, and ``Fields.pages`` holds
-the offset in it where each page starts, so a citation knows its page. A PDF without a text
-layer (a scan) is reported with what to do. pypdf was chosen (BSD, pure Python): it extracts
-text in the order the page draws it, which keeps a two-column page's columns apart.
+Running headers, footers and page numbers are dropped from the pages' edges (``pdf_margins``);
+lines are joined into paragraphs and words broken at a line end are mended (``develop-`` +
+``ment`` -> ``development``), across a page break too; the article text is that mended text, and
+``Fields.pages`` holds the offset in it where each page starts, so a citation knows its page. A
+PDF without a text layer (a scan) is reported with what to do. pypdf was chosen (BSD, pure
+Python): it extracts text in the order the page draws it, which keeps a two-column page's columns
+apart.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, BinaryIO
 
 from index.article import normalize_text
 from index.formats.base import Fields, Format, Problem, ReadOptions, megabytes
+from index.formats.pdf_margins import drop_margins
 
 NO_TEXT = (
     "has no text layer (a scanned document?); run OCR on it, e.g. `ocrmypdf in.pdf out.pdf`, then index the result"
@@ -38,7 +41,7 @@ def read_pdf(stream: BinaryIO, options: ReadOptions) -> Iterator[Fields | Proble
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of error on a damaged file
         yield Problem(f"cannot be read as a PDF ({type(exc).__name__}: {exc}); is it damaged? Save it again")
         return
-    text, pages = join_pages([page_text(r) for r in raw])
+    text, pages = article_text(raw)
     if not text:
         yield Problem(NO_TEXT)
         return
@@ -75,9 +78,22 @@ def _metadata(reader: Any) -> tuple[str | None, Any]:
     return title, created.date() if created is not None else None
 
 
+def article_text(raw: Sequence[str]) -> tuple[str, tuple[int, ...]]:
+    """The article text of a PDF's extracted pages, and the offset of each page's start in it.
+
+    Each page loses its running header, footer and page number, its lines become paragraphs,
+    and the pages are joined (``join_pages``).
+    """
+    return join_pages([page_text(page) for page in drop_margins(raw)])
+
+
 def page_text(raw: str) -> str:
-    """One page's extracted lines as paragraphs, with words broken at a line end mended."""
-    lines = [line.strip() for line in raw.replace("\u00ad\n", "-\n").replace("\u00ad", "").splitlines()]
+    """One page's extracted lines as paragraphs, with words broken at a line end mended.
+
+    A soft hyphen at a line's end becomes a hyphen (on the page's last line too, whose word may
+    go on over the page) and is dropped elsewhere.
+    """
+    lines = [_soft_hyphens(line.strip()) for line in raw.splitlines()]
     widest = max((len(line) for line in lines), default=0)
     paragraphs: list[str] = []
     current = ""
@@ -95,6 +111,10 @@ def page_text(raw: str) -> str:
     return normalize_text("\n\n".join(p for p in paragraphs if p))
 
 
+def _soft_hyphens(line: str) -> str:
+    return line[:-1].replace("\u00ad", "") + "-" if line.endswith("\u00ad") else line.replace("\u00ad", "")
+
+
 def mend(before: str, line: str) -> str:
     """``before`` continued by ``line``: a word broken by a hyphen at the line end is joined."""
     if not before:
@@ -107,29 +127,46 @@ def mend(before: str, line: str) -> str:
 def join_pages(texts: Sequence[str]) -> tuple[str, tuple[int, ...]]:
     """The pages' texts as one article text, and the offset of each page's start in it.
 
-    A blank page starts where the next one does. A word broken across a page break is mended
-    and belongs to the page it starts on.
+    Pages are apart by a blank line, but a page that goes on with the sentence the one before
+    left open (``continues``) is joined to it as lines are within a page: by a space, or, for a
+    word broken across the page break, mended (the word belongs to the page it starts on). A
+    blank page starts where the next one does.
     """
     parts: list[str] = []
     starts: list[int | None] = []
     at = 0
     for text in texts:
-        if parts and _BROKEN_WORD.search(parts[-1]) and text[:1].islower():
-            head = text.split(maxsplit=1)[0]
-            parts[-1] = parts[-1][:-1] + head
-            at += len(head) - 1
-            text = text[len(head) :].lstrip()
+        gap = "\n\n"
+        if parts and text and continues(parts[-1], text):
+            gap = " "
+            if _BROKEN_WORD.search(parts[-1]):
+                head = text.split(maxsplit=1)[0]
+                parts[-1] = parts[-1][:-1] + head
+                at += len(head) - 1
+                text = text[len(head) :].lstrip()
         if not text:
             starts.append(None)
             continue
-        at += 2 if parts else 0  # the blank line between two pages
+        at += len(gap) if parts else 0
         starts.append(at)
-        parts.append(text)
+        parts.append((gap if parts else "") + text)
         at += len(text)
     filled: list[int] = []
     for start in reversed(starts):
         filled.append(start if start is not None else (filled[-1] if filled else at))
-    return "\n\n".join(parts), tuple(reversed(filled))
+    return "".join(parts), tuple(reversed(filled))
+
+
+def continues(before: str, text: str) -> bool:
+    """Whether ``text``, a page's, goes on with the sentence that ``before`` ends with.
+
+    A word broken at the end of ``before`` and going on in lower case, or ``before`` not ending a
+    sentence and ``text`` starting in lower case or with a digit ("operating costs to" +
+    "26.2 million euros"). A page that starts with a capital starts a paragraph of its own, as before.
+    """
+    if _BROKEN_WORD.search(before):
+        return text[:1].islower()
+    return not before.endswith(_SENTENCE_END) and (text[:1].islower() or text[:1].isdigit())
 
 
 PDF = Format("pdf", (".pdf",), read_pdf, whole=False)
