@@ -97,6 +97,36 @@ def test_a_damaged_pdf_is_reported_and_the_other_files_are_read(tmp_path: Path) 
     assert problem.level == "error" and "PDF" in problem.message and results["broken.pdf"].articles == ()
 
 
+def _encrypted(source: Path, target: Path, user_password: str) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(source))
+    writer.encrypt(user_password, owner_password="owner-secret", algorithm="RC4-128")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as out:
+        writer.write(out)
+    return target
+
+
+def test_a_password_protected_pdf_says_to_save_an_unprotected_copy(tmp_path: Path) -> None:
+    plain = council_pdf(tmp_path / "plain.pdf")
+    locked = _encrypted(plain, tmp_path / "locked" / "court-papers.pdf", user_password="letmein")
+    plain.unlink()
+    result = read(locked)
+    assert result.articles == ()
+    [problem] = result.problems
+    assert problem.level == "error" and "password" in problem.message and "unprotected copy" in problem.message
+
+
+def test_a_pdf_encrypted_only_against_editing_is_read_like_any_other(tmp_path: Path) -> None:
+    plain = council_pdf(tmp_path / "plain.pdf")
+    expected = read(plain).articles[0].text
+    locked = _encrypted(plain, tmp_path / "locked" / "press-release.pdf", user_password="")
+    [article] = read(locked).articles
+    assert article.text == expected and "develop" in article.text
+
+
 def test_a_word_broken_across_a_page_break_is_mended_on_the_page_it_starts() -> None:
     text, pages = join_pages(["The plan for develop-", "ment was approved.", "", "Last page."])
     assert text == "The plan for development was approved.\n\nLast page."
