@@ -68,12 +68,9 @@ class Generation:
         self._articles = articles
         self._guard = guard
 
-    def add_passages(self, article: Article, passages: Sequence[Passage], vectors: Sequence[PassageVectors]) -> None:
-        """Write (or overwrite) one article version's passages with their sentence vectors."""
-        self.add_many([(article, passages, vectors)])
-
     def add_many(self, items: Sequence[tuple[Article, Sequence[Passage], Sequence[PassageVectors]]]) -> None:
-        """``add_passages`` for several articles, in requests of up to 1,000 passages."""
+        """Write (or overwrite) article versions' passages with their sentence vectors, in requests of
+        up to 1,000 passages."""
         rows = [
             (p, v, _passage_meta(article, p, v))
             for article, passages, vectors in items
@@ -114,12 +111,9 @@ class Generation:
                 found[meta["text_hash"]] = _vectors_from(vector, meta)
         return found
 
-    def put_article(self, record: ArticleRecord) -> None:
-        """Write an article's manifest record: the commit point of its update."""
-        self.put_articles([record])
-
     def put_articles(self, records: Sequence[ArticleRecord]) -> None:
-        """``put_article`` for several articles, in requests of up to 1,000."""
+        """Write articles' manifest records, in requests of up to 1,000: each one's record is the commit
+        point of its update."""
         for first in range(0, len(records), _BATCH):
             batch = records[first : first + _BATCH]
             with self._guard():

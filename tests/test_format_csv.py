@@ -109,20 +109,38 @@ def test_columns_mapped_by_the_user_win_over_the_usual_names(tmp_path: Path) -> 
     assert (article.id, article.text, article.date) == ("t.csv#k9", "The story itself.", dt.date(2024, 1, 2))
 
 
+def test_a_cms_export_with_spaced_and_other_usual_names_needs_no_mapping(tmp_path: Path) -> None:
+    table = tmp_path / "export.csv"
+    table.write_text(
+        "Article ID;Headline;Story;Date Published;Publisher\n"
+        'A-7;Dam opens;"The new dam on the Ulla river opened on Friday; it holds 40 million cubic metres.";'
+        "2025-03-07;Valley Post\n",
+        encoding="utf-8",
+    )
+    [article] = read(table).articles
+    assert (article.id, article.title, article.date, article.source) == (
+        "export.csv#A-7",
+        "Dam opens",
+        dt.date(2025, 3, 7),
+        "Valley Post",
+    )
+    assert article.text.startswith("The new dam on the Ulla river opened on Friday; it holds")
+
+
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
         (
             "",
-            "has no text column (its columns are 'ref', 'story'); name one 'text', 'body' or 'content', "
+            "has no text column (its columns are 'ref', 'words'); name one 'text', 'body', 'content' or 'story', "
             "or map yours with --columns text=NAME",
         ),
-        ("text=body", "has no column 'body' (from --columns text=body); its columns are 'ref', 'story'"),
+        ("text=body", "has no column 'body' (from --columns text=body); its columns are 'ref', 'words'"),
     ],
     ids=["no-text-column", "mapped-column-missing"],
 )
 def test_a_table_without_its_text_column_says_how_to_map_it(tmp_path: Path, columns: str, message: str) -> None:
-    result = read(write_table(tmp_path / "t.csv", [["ref", "story"], ["1", "Text."]]), columns)
+    result = read(write_table(tmp_path / "t.csv", [["ref", "words"], ["1", "Text."]]), columns)
     assert result.articles == ()
     assert problems(result) == [("error", None, message)]
 

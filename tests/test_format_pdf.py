@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -164,12 +165,18 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_an_answer_quotes_the_right_sentence_with_its_page_and_show_gives_that_slice(tmp_path: Path) -> None:
+def indexed(tmp_path: Path, make: Callable[[Path], Path], name: str) -> str:
+    """A corpus holding the one PDF ``make`` writes as ``name``, indexed through the CLI: its index folder."""
     corpus, index_dir = tmp_path / "corpus", str(tmp_path / "ix")
     corpus.mkdir()
-    council_pdf(corpus / "council.pdf")
+    make(corpus / name)
     code, _, err = run("index", str(corpus), "--index-dir", index_dir)
     assert code == 0, err
+    return index_dir
+
+
+def test_an_answer_quotes_the_right_sentence_with_its_page_and_show_gives_that_slice(tmp_path: Path) -> None:
+    index_dir = indexed(tmp_path, council_pdf, "council.pdf")
     question = "When will the harbour bridge in Tallinn reopen?"
     code, out, _ = run("ask", question, "--index-dir", index_dir, "--json")
     answer = json.loads(out)
@@ -249,11 +256,7 @@ def test_running_headers_and_footers_are_dropped_and_a_sentence_across_pages_is_
 
 
 def test_the_sentence_across_a_page_break_is_answered_with_its_page_and_show_slices_it(tmp_path: Path) -> None:
-    corpus, index_dir = tmp_path / "corpus", str(tmp_path / "ix")
-    corpus.mkdir()
-    report_pdf(corpus / "report.pdf")
-    code, _, err = run("index", str(corpus), "--index-dir", index_dir)
-    assert code == 0, err
+    index_dir = indexed(tmp_path, report_pdf, "report.pdf")
     code, out, _ = run("show", "report.pdf", "--index-dir", index_dir, "--json")
     shown = json.loads(out)
     for question, excerpt, page in [

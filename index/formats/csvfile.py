@@ -15,19 +15,20 @@ import datetime as dt
 import email.utils
 import io
 import itertools
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from index.article import parse_date
 from index.formats.base import Columns, Fields, Format, Problem, ReadOptions, megabytes
 
-COLUMN_FIELDS: dict[str, tuple[str, ...]] = {
-    "id": ("id",),
-    "title": ("title", "headline"),
-    "text": ("text", "body", "content"),
-    "date": ("date", "published", "pub_date"),
-    "source": ("source", "outlet", "publication"),
-    "url": ("url", "link"),
+COLUMN_FIELDS: dict[str, tuple[str, ...]] = {  # compared in lower case, spaces and hyphens as "_"
+    "id": ("id", "article_id", "story_id", "guid", "uuid"),
+    "title": ("title", "headline", "heading"),
+    "text": ("text", "body", "content", "story", "article", "article_text", "full_text", "fulltext", "body_text"),
+    "date": ("date", "published", "pub_date", "pubdate", "published_at", "publish_date", "date_published"),
+    "source": ("source", "outlet", "publication", "publisher", "site"),
+    "url": ("url", "link", "permalink"),
 }
 _DATE_FORMATS = ("%Y/%m/%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y")
 _CHUNK = 1 << 20
@@ -173,15 +174,16 @@ def _columns(header: list[str], mapped: Columns) -> dict[str, int] | Problem:
             listed = ", ".join(repr(c) for c in header)
             return Problem(f"has no column {column!r} (from --columns {name}={column}); its columns are {listed}")
         found[name] = lower.index(column.lower())
+    usual = [re.sub(r"[\s-]+", "_", cell.strip().lower()) for cell in header]
     for name, aliases in COLUMN_FIELDS.items():
         if name not in found:
-            index = next((lower.index(a) for a in aliases if a in lower), None)
+            index = next((usual.index(a) for a in aliases if a in usual), None)
             if index is not None and index not in found.values():
                 found[name] = index
     if "text" not in found:
         listed = ", ".join(repr(c) for c in header)
         return Problem(
-            f"has no text column (its columns are {listed}); name one 'text', 'body' or 'content', "
+            f"has no text column (its columns are {listed}); name one 'text', 'body', 'content' or 'story', "
             "or map yours with --columns text=NAME"
         )
     return found
