@@ -123,6 +123,8 @@ def train_reader(
         stage += f", example mix {mix}"
     if train_settings.windows > 1:
         stage += f", {train_settings.windows} contexts per question with shared normalisation"
+    if train_settings.bf16:
+        stage += ", bfloat16 autocast"
     note = (
         f"trained {dt.date.today().isoformat()} by `verbatim train reader` on {file.name} and {squad2.name} "
         f"({len(built)} examples, article split seed {split_seed}, training seed {train_settings.seed}{stage}) "

@@ -49,6 +49,7 @@ class TrainSettings:
     save_every: int = 100
     stop_after: int | None = None  # end after this many steps (resume later); None: run to the end
     windows: int = 1  # contexts per question; above 1, scores are normalised over all of them together
+    bf16: bool = False  # matrix products in bfloat16 (autocast; the weights and the optimiser stay fp32)
 
 
 def token_labels(
@@ -127,15 +128,17 @@ def train(
             torch.set_rng_state(state["rng"])  # dropout continues as if never interrupted
         log(f"resumed at step {first}/{total} ({spent / 60:.1f} min already spent)")
     model.train()
+    device = next(model.parameters()).device
     started = time.perf_counter() - spent
     last = total if train_settings.stop_after is None else min(total, train_settings.stop_after)
     for step in range(first, last):
         chosen = [examples[i] for i in batches[step]]
         read_as = replace(settings, max_length=lengths[step])
-        if train_settings.windows > 1:
-            loss = _shared_step(model, tokenizer, chosen, read_as, train_settings.windows)
-        else:
-            loss = _step(model, tokenizer, chosen, read_as)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=train_settings.bf16):
+            if train_settings.windows > 1:
+                loss = _shared_step(model, tokenizer, chosen, read_as, train_settings.windows)
+            else:
+                loss = _step(model, tokenizer, chosen, read_as)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()

@@ -226,3 +226,20 @@ def test_a_further_stage_keeps_the_trained_head(corpus) -> None:  # type: ignore
     train(fresh, tokenizer, examples, ReaderSettings(max_length=96), none, lambda _: None)
     assert torch.all(kept.qa_outputs.weight == 0.5)
     assert not torch.all(fresh.qa_outputs.weight == 0.5)
+
+
+def test_bfloat16_training_keeps_fp32_weights_and_learns(corpus) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    articles, questions = corpus
+    examples = build_examples(articles, questions * 4, random.Random(0))
+    tokenizer = load_tokenizer(base_model_folder())
+    settings = ReaderSettings(max_length=96)
+    model, start = build_model(base_model_folder()), build_model(base_model_folder())
+    lines: list[str] = []
+    run = TrainSettings(batch_size=4, seed=3, learning_rate=3e-4, windows=2, bf16=True, warmup=0.0)
+    report = train(model, tokenizer, examples, settings, run, lines.append)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert np.isfinite(report["loss"]) and report["steps"] >= 2
+    moved = [not torch.equal(a, b) for a, b in zip(model.parameters(), start.parameters(), strict=True)]
+    assert sum(moved) > len(moved) // 2  # the encoder learned, not only the head

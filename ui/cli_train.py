@@ -100,6 +100,11 @@ def train_group() -> None:
     "scores are normalised over all of them together (shared normalisation), so they compare across contexts.",
 )  # fmt: skip
 @click.option(
+    "--bf16", is_flag=True,
+    help="Compute in bfloat16 where it is safe (autocast; weights and optimiser stay fp32): about 1.7x faster "
+    "on CPUs with AVX-512 BF16 and on recent GPUs.",
+)  # fmt: skip
+@click.option(
     "--calibrate/--no-calibrate", default=True, show_default=True,
     help="End with `train calibrate` on the calibration articles; --no-calibrate writes only the weights (an "
     "intermediate stage that a later --init continues).",
@@ -129,6 +134,7 @@ def reader_command(
     edited: float,
     missing: float,
     windows: int,
+    bf16: bool,
     calibrate: bool,
     news: tuple[str, ...],
     news_weight: float,
@@ -143,7 +149,7 @@ def reader_command(
     if len(after) != len(after_seed):
         raise click.UsageError("give one --after-seed for each --after (the seed of that earlier stage)")
     settings = TrainSettings(
-        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed, windows=windows
+        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed, windows=windows, bf16=bf16
     )
     report = train_reader(
         squad_file, squad2, out, examples, split_seed, answer_rate, settings, progress=_progress,
