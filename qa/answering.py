@@ -186,7 +186,7 @@ class Answerer:
             earlier: tuple[Sentence, ...] = ()
             superseded: frozenset[str] = frozenset()
             if reading is not None and config is not None:
-                read_order = reorder(ranked, reading, config.combine, query)
+                read_order = reorder(ranked, reading, config.combine)
                 story, decision = self._follow(read_order, config, intent, decision)
                 ranked, earlier = list(story.ranked), story.earlier
                 superseded = frozenset(s.hit.passage.article_id for s in story.superseded)

@@ -69,26 +69,6 @@ def type_match(sentence: str, answer_type: str | None, asked: set[str]) -> float
     return 1.0 if _new(found, asked) else 0.0
 
 
-_SPAN_NAME = re.compile(r"\b[A-Z][\w'’.-]*")
-
-
-def span_type_match(span: str, answer_type: str | None, asked: set[str]) -> float:
-    """Whether the reader's short answer is of the asked-for kind: 1.0 when it is, -1.0 when the
-    question asks for a kind ("how many", "when", "who", "where", "which group") and the span is not
-    one (no number, no date, no name beyond the question's own words), 0.0 when no kind is asked
-    (or the kind is a reason, which no short span shows)."""
-    if answer_type is None or answer_type == "reason" or not span.strip():
-        return 0.0
-    if answer_type == "number":
-        found = bool(_NUMBER.search(span))
-    elif answer_type == "date":
-        found = bool(_DATE.search(span)) or bool(re.search(r"\b\d{1,2}\b", span))
-    else:  # a person, place or organisation: a capitalised name the question does not already give
-        names = [m.group(0) for m in _SPAN_NAME.finditer(span)]
-        found = _new(names, asked) or any(n.isupper() and len(n) > 1 and stem(n.lower()) not in asked for n in names)
-    return 1.0 if found else -1.0
-
-
 def bigram_match(question_stems: Sequence[str], sentence_stems: Sequence[str]) -> float:
     """Share of the question's consecutive content-word pairs that stand together in the sentence."""
     pairs = set(zip(question_stems, question_stems[1:], strict=False))

@@ -31,7 +31,7 @@ WEIGHTS_FILE = "reader.safetensors"
 SETTINGS_FILE = "reader.json"
 FROZEN = "bert.embeddings.word_embeddings.weight"  # taken from the base model, never shipped
 Item = tuple[str, Sequence[str], Sequence[tuple[int, int]]]  # question, candidate texts (best first), their places
-COMBINE_FEATURES = ("s_score", "r_score", "r_margin", "r_agree", "r_type")
+COMBINE_FEATURES = ("s_score", "r_score", "r_margin", "r_agree")
 # Everything known of the chosen sentence: its reading, its sentence and passage evidence, its lead
 # over the other read sentences (2026-12-02: from 11 of them; all of them tell SQuAD 2.0's
 # unanswerable questions and news from the rest better, measured out of fold: docs/EVALUATION.md).
@@ -39,7 +39,7 @@ CONFIDENCE_FEATURES = (
     "r_margin", "r_gap", "r_score", "r_null", "r_combined", "c_gap", "s_score", "p_score", "s_coverage", "p_dense",
     "p_coverage", "context_coverage", "p_bm25", "p_bm25_lrank", "p_bm25_norm", "p_date_match", "p_dense_gap",
     "p_dense_lrank", "p_first", "p_rank", "p_sent_bigram", "p_sent_coverage", "p_sent_dense", "p_sent_type_match",
-    "s_bigram", "s_dense", "s_words", "type_match", "r_agree", "r_type",
+    "s_bigram", "s_dense", "s_words", "type_match", "r_agree",
 )  # fmt: skip
 
 

@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import Any
 
 from index.keyword import terms
-from qa.cues import span_type_match
 from qa.metrics import normalize_answer
 from qa.models import Features, Linear, Models
 from qa.query import Query
@@ -46,19 +45,11 @@ def reader_features(reading: Reading, index: int, sentence: Sentence) -> Feature
     }
 
 
-def reorder(
-    ranked: Sequence[Sentence], reading: Reading, combine: Linear | None, query: Query | None = None
-) -> list[Sentence]:
+def reorder(ranked: Sequence[Sentence], reading: Reading, combine: Linear | None) -> list[Sentence]:
     """The read sentences by the fitted combination of the rankers' and the reader's scores (by the
-    reader's alone without one), with the reading in their features; then the rest as ranked.
-    With ``query``, each read sentence's ``r_type`` says whether its short answer is of the asked kind."""
+    reader's alone without one), with the reading in their features; then the rest as ranked."""
     read_ = [replace(ranked[i], features=reader_features(reading, i, ranked[i])) for i, score in
              enumerate(reading.scores) if score is not None]  # fmt: skip
-    if query is not None:
-        asked = set(query.weights())
-        for s in read_:
-            span = s.text[int(s.features["r_span_start"]) : int(s.features["r_span_end"])]
-            s.features["r_type"] = span_type_match(span, query.answer_type, asked)
     with_agreement(read_)
     with_combined([s.features for s in read_], combine)
     read_.sort(key=lambda s: s.features["r_combined"], reverse=True)

@@ -1,8 +1,7 @@
-"""Do evidence across articles (``r_agree``) and the short answer's kind (``r_type``) help choose the
-sentence, on whole news articles too?
+"""Does evidence across articles (``r_agree``) help choose the sentence, on whole news articles too?
 
 Out of fold on the calibration rows (5 folds by question, seeded), the sentence combination is
-fitted with and without each of them (and with the reader's span score alone)
+fitted with and without ``r_agree`` (and with ``r_agree`` alone added to the reader's span score)
 and, per population, reports how often the pick holds a gold answer among the questions where some
 read sentence does, and how often ``r_agree`` is non-zero at all. ROWS: a file of
 `.verbatim-train/calibration-rows/` (the one `verbatim train calibrate` just wrote for the reader).
@@ -24,8 +23,6 @@ from qa.reader import COMBINE_FEATURES
 VARIANTS: dict[str, tuple[str, ...]] = {
     "shipped combination": COMBINE_FEATURES,
     "without r_agree": tuple(f for f in COMBINE_FEATURES if f != "r_agree"),
-    "without r_type": tuple(f for f in COMBINE_FEATURES if f != "r_type"),
-    "without either": tuple(f for f in COMBINE_FEATURES if f not in ("r_agree", "r_type")),
     "reader's span score alone": ("r_score",),
 }
 
@@ -61,11 +58,6 @@ def main(path: Path) -> None:
         among = [r for r in rows if r.population == population]
         agreeing.append(f"{sum(any(f.get('r_agree', 0) > 0 for f in r.features) for r in among) / len(among):.3f}")
     print("| a read sentence agrees with another article's | " + " | ".join(agreeing) + " |")
-    typed = []
-    for population in populations:
-        among = [r for r in rows if r.population == population]
-        typed.append(f"{sum(any(f.get('r_type', 0) != 0 for f in r.features) for r in among) / len(among):.3f}")
-    print("| a kind of answer is asked (r_type set) | " + " | ".join(typed) + " |")
 
 
 if __name__ == "__main__":

@@ -52,14 +52,13 @@ VARIANTS: dict[str, tuple[Sequence[str], Callable[[Row], float]]] = {
     "11, SQuAD 2.0 unanswerable x0.25": (PREVIOUS, unanswerable(0.25)),
     "11, news x3": (PREVIOUS, news(3.0)),
     "11, off-topic x0.5": (PREVIOUS, off_topic(0.5)),
-    "all 29 features (shipped)": (CONFIDENCE_FEATURES, lambda r: 1.0),
-    "28: without r_type (until 2026-12-07)": (tuple(f for f in CONFIDENCE_FEATURES if f != "r_type"), news(2.0)),
-    "29, SQuAD 2.0 unanswerable x0.5": (CONFIDENCE_FEATURES, unanswerable(0.5)),
-    "29, SQuAD 2.0 unanswerable x2": (CONFIDENCE_FEATURES, unanswerable(2.0)),
-    "29, news x2": (CONFIDENCE_FEATURES, news(2.0)),
-    "29, news x2, whole 2024 articles x5": (CONFIDENCE_FEATURES, whole_articles(5.0)),
-    "29, news x2, whole 2024 articles x10": (CONFIDENCE_FEATURES, whole_articles(10.0)),
-    "29, news x2, whole 2024 articles x20": (CONFIDENCE_FEATURES, whole_articles(20.0)),
+    "all 28 features (shipped)": (CONFIDENCE_FEATURES, lambda r: 1.0),
+    "28, SQuAD 2.0 unanswerable x0.5": (CONFIDENCE_FEATURES, unanswerable(0.5)),
+    "28, SQuAD 2.0 unanswerable x2": (CONFIDENCE_FEATURES, unanswerable(2.0)),
+    "28, news x2": (CONFIDENCE_FEATURES, news(2.0)),
+    "28, news x2, whole 2024 articles x5": (CONFIDENCE_FEATURES, whole_articles(5.0)),
+    "28, news x2, whole 2024 articles x10": (CONFIDENCE_FEATURES, whole_articles(10.0)),
+    "28, news x2, whole 2024 articles x20": (CONFIDENCE_FEATURES, whole_articles(20.0)),
 }
 
 
