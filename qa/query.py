@@ -29,11 +29,6 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ("date", r"\b(?:what|which) (?:year|date|day|month|time|decade|century)\b"),
     ("number", r"\bhow (?:many|much|long|far|old|large|big|often)\b"),
     ("number", r"\bwhat (?:number|percentage|percent|amount)\b"),
-    (
-        "number",
-        r"\b(?:what|which)(?: is| was| are| were|'s|’s)(?: the| its| their)? (?:[a-z-]+ ){0,2}"
-        r"(?:toll|tally|number|count|total|cost|price|percentage|share|rate|amount|figure|population|budget|age)\b",
-    ),
     ("place", r"^\s*(?:and\s+)?where\b"),
     ("place", r"\b(?:what|which|in which) (?:city|country|place|region|state|town)\b"),
     ("organization", r"\b(?:what|which) (?:organization|company|group|agency|team|party)\b"),

@@ -101,8 +101,8 @@ def train_group() -> None:
 )  # fmt: skip
 @click.option(
     "--bf16", is_flag=True,
-    help="Compute in bfloat16 where it is safe (autocast; weights and optimiser stay fp32): about 1.7x faster "
-    "on CPUs with AVX-512 BF16 and on recent GPUs.",
+    help="Compute in bfloat16 where it is safe (autocast; weights and optimiser stay fp32): 1.3-1.7x faster "
+    "on CPUs with AVX-512 BF16; it applies on a GPU too.",
 )  # fmt: skip
 @click.option(
     "--calibrate/--no-calibrate", default=True, show_default=True,

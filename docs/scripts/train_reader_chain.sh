@@ -9,7 +9,7 @@
 #   1: 38,000 questions, lr 1e-4;  2: 30,000 that stage 1 did not draw, lr 5e-5;
 #   3: the 11,029 left, with swapped-name and missing-answer negatives, lr 5e-5; then the calibration.
 # Environment: DEVICE (auto), WINDOWS (2), SCALE (1: a fraction such as 0.001 gives a quick smoke run),
-#   BF16 (1: bfloat16 autocast, 1.7x faster a step on AVX-512 BF16 CPUs and on recent GPUs; 0: fp32).
+#   BF16 (1: bfloat16 autocast, 1.3x faster a step on AVX-512 BF16 CPUs; 0: fp32).
 # Logs in OUT_DIR/stageN.log and OUT_DIR/calibrate.log; the calibrated reader is OUT_DIR/reader;
 # measure it with docs/scripts/measure_reader.sh OUT_DIR/reader OUT_DIR/measures.
 set -euo pipefail
