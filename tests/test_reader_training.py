@@ -4,6 +4,7 @@ answer, "not here" examples that truly lack it, and a run that resumes where it 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -235,11 +236,12 @@ def test_bfloat16_training_keeps_fp32_weights_and_learns(corpus) -> None:  # typ
     examples = build_examples(articles, questions * 4, random.Random(0))
     tokenizer = load_tokenizer(base_model_folder())
     settings = ReaderSettings(max_length=96)
-    model, start = build_model(base_model_folder()), build_model(base_model_folder())
-    lines: list[str] = []
+    model, start, full = (build_model(base_model_folder()) for _ in range(3))
     run = TrainSettings(batch_size=4, seed=3, learning_rate=3e-4, windows=2, bf16=True, warmup=0.0)
-    report = train(model, tokenizer, examples, settings, run, lines.append)
+    report = train(model, tokenizer, examples, settings, run, lambda _: None)
     assert all(p.dtype == torch.float32 for p in model.parameters())
     assert np.isfinite(report["loss"]) and report["steps"] >= 2
     moved = [not torch.equal(a, b) for a, b in zip(model.parameters(), start.parameters(), strict=True)]
     assert sum(moved) > len(moved) // 2  # the encoder learned, not only the head
+    train(full, tokenizer, examples, settings, replace(run, bf16=False), lambda _: None)  # the same run in fp32
+    assert not all(torch.equal(a, b) for a, b in zip(model.parameters(), full.parameters(), strict=True))

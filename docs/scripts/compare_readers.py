@@ -8,9 +8,11 @@ folder lacks shows as a dash. Prints one Markdown table: a row per measure, a co
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROWS: tuple[tuple[str, str, str], ...] = (  # (label, report, key)
     ("news 2024 H1: answer in the top passage", "news-2024h1", "answer_in_top1"),
@@ -40,11 +42,14 @@ ROWS: tuple[tuple[str, str, str], ...] = (  # (label, report, key)
 )
 
 
-def value(folder: Path, report: str, key: str) -> str:
+@functools.cache
+def report_of(folder: Path, report: str) -> dict[str, Any]:
     path = folder / f"{report}.json"
-    if not path.exists():
-        return "-"
-    found = json.loads(path.read_text(encoding="utf-8")).get(key)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def value(folder: Path, report: str, key: str) -> str:
+    found = report_of(folder, report).get(key)
     if found is None:
         return "-"
     if report == "foreign-seeds" and key == "answered_rate":
