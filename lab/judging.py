@@ -42,6 +42,7 @@ class Outcome:
     answer_rank: int | None = None  # first of the top 10 passages holding a gold string (open-domain rule)
     excerpt_has_answer: bool = False  # the first citation (excerpt or closest match) holds a gold string
     cited_gold_forced: bool | None = None  # the reader's pick with the gold sentence among its candidates
+    unsure: bool = False  # a refusal that offers its closest passages as ones that may answer
 
 
 @dataclass
@@ -84,7 +85,9 @@ def judge(question: GoldQuestion, result: Result, seconds: float, foreign: bool 
             prediction = citation.excerpt[citation.highlight[0] - offset : citation.highlight[1] - offset]
         else:
             prediction = citation.excerpt
-    outcome = Outcome(question, rank, cited, answer.answered, answer.confidence, prediction, seconds)
+    outcome = Outcome(
+        question, rank, cited, answer.answered, answer.confidence, prediction, seconds, unsure=answer.unsure
+    )
     return open_domain_judgement(outcome, result, () if foreign else question.answer_texts)
 
 
@@ -150,6 +153,7 @@ def summarize(run: EvalRun) -> dict[str, Any]:
     if run.foreign or not answerable:  # nothing can be answered: only refusing is measured
         for key in _ANSWERABLE_ONLY:
             summary.pop(key, None)
+    summary.update(_unsure_measures(outcomes, answerable))
     if run.foreign:
         summary["refused_rate"] = _share([not o.answered for o in outcomes])
     elif any(o.question.impossible for o in outcomes):
@@ -164,6 +168,20 @@ def summarize(run: EvalRun) -> dict[str, Any]:
         summary.update(calibration_measures(outcomes))
         summary.update(_by_relative_dates(answerable))
     return summary
+
+
+def _unsure_measures(outcomes: Sequence[Outcome], answerable: Sequence[Outcome]) -> dict[str, Any]:
+    """How often a refusal says it is unsure (its closest passages may answer), and, of the answerable
+    questions refused, how often the first closest passage holds a gold string when it says so and
+    when it does not."""
+    refused = [o for o in answerable if not o.answered]
+    unsure = [o.excerpt_has_answer for o in refused if o.unsure]
+    sure = [o.excerpt_has_answer for o in refused if not o.unsure]
+    return {
+        "unsure_rate": _share([o.unsure for o in outcomes]),
+        "unsure_closest_has_answer": _share(unsure) if unsure else None,
+        "sure_refusal_closest_has_answer": _share(sure) if sure else None,
+    }
 
 
 def calibration_measures(outcomes: Sequence[Outcome]) -> dict[str, Any]:

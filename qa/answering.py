@@ -50,6 +50,11 @@ class AnswerSettings:
         top_k: how many top-ranked passages an answer may quote from.
         max_excerpts: most excerpts in one answer.
         closest: how many closest matches a refusal offers.
+        unsure: a refusal at this confidence or more (and under the threshold) says it is not sure
+            and offers its closest matches as passages that may answer, to check, rather than
+            saying the articles don't answer: the confidence is calibrated, and between 0.2 and
+            the threshold the first of them held the answer for 24-63 % of the answerable
+            questions of the held-out sets (docs/EVALUATION.md, "Calibration").
         relative_dates: what a relative phrase in the question ("this week", "recently") does:
             "filter" searches only the articles of that window; "boost" ranks them first but
             lets a strong answer from outside through (and the answer says so); the default,
@@ -62,6 +67,7 @@ class AnswerSettings:
     top_k: int = 5
     max_excerpts: int = 3
     closest: int = 3
+    unsure: float = 0.2
     relative_dates: Literal["filter", "boost"] = "boost"
     story: StorySettings = StorySettings()
 
@@ -78,13 +84,15 @@ class Answer:
     features: Features | None = None  # of the first excerpt, for evaluation and calibration
     closest: tuple[Citation, ...] = ()  # a refusal's closest passages, which do not answer it
     timeline: tuple[Citation, ...] = ()  # earlier reports of the same answer, oldest first
+    unsure: bool = False  # a refusal whose confidence fell short of the threshold but not far: its closest may answer
 
     def as_json(self) -> dict[str, Any]:
         """Exactly the keys of ``verbatim ask --json`` and ``POST /api/ask``.
 
         ``citations`` is what an answer quotes (empty on a refusal); ``closest`` is what a refusal
-        offers instead, labelled as not answering (empty on an answer); ``timeline`` the earlier
-        reports of the same answer in other articles, oldest first, each with its article date.
+        offers instead, labelled as not answering, or with ``unsure`` as passages that may answer,
+        to check (empty on an answer); ``timeline`` the earlier reports of the same answer in other
+        articles, oldest first, each with its article date.
         """
         return {
             "question": self.question,
@@ -94,6 +102,7 @@ class Answer:
             "citations": [c.as_json() for c in self.citations],
             "closest": [c.as_json() for c in self.closest],
             "timeline": [c.as_json() for c in self.timeline],
+            "unsure": self.unsure,
         }
 
 
@@ -240,8 +249,9 @@ class Answerer:
         confidence = decision.confidence
         if not decision.answered:
             nearest = cite(closest(ranked, self.settings.closest), snapshot, None)
-            text = _join(note, refusal_text(nearest))
-            return Answer(query.question, False, text, confidence, features=features, closest=nearest)
+            unsure = bool(nearest) and confidence >= self.settings.unsure
+            text = _join(note, refusal_text(nearest, unsure))
+            return Answer(query.question, False, text, confidence, features=features, closest=nearest, unsure=unsure)
         if "r_score" in ranked[0].features:
             lead = ranked[0].hit.passage.article_id
             kept = [s for s in ranked if s.hit.passage.article_id == lead or s.hit.passage.article_id not in superseded]

@@ -16,6 +16,7 @@ from index.snapshot import Snapshot
 from qa.sentence_ranking import Sentence
 
 REFUSAL = "The indexed articles don't answer this."
+UNSURE = "Not sure the indexed articles answer this."
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +154,14 @@ def _mentions(snapshot: Snapshot, group: Sequence[str], cited: str) -> tuple[Men
     return tuple(found)
 
 
-def refusal_text(closest: Sequence[Citation]) -> str:
-    """The refusal, offering the closest passages as not answering."""
+def refusal_text(closest: Sequence[Citation], unsure: bool = False) -> str:
+    """The refusal, offering the closest passages: as not answering, or (``unsure``: the confidence
+    fell short of the threshold but not far) as passages that may answer, for the reader to check."""
     if not closest:
         return REFUSAL
     lines = [f"[{c.n}] {quoted(c.excerpt)} ({c.title}{page_label(c.page, ', ')})" for c in closest]
+    if unsure:
+        return UNSURE + "\n\nClosest matches, which may answer it (check them):\n" + "\n".join(lines)
     return REFUSAL + "\n\nClosest matches, which do not answer it:\n" + "\n".join(lines)
 
 

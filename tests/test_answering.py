@@ -15,6 +15,7 @@ from qa.answering import Answer, Answerer, AnswerSettings
 from qa.dates import DateIntent, day_name, describe
 from qa.query import QuestionError, Turn
 from tests.conftest import LiveFactory
+from ui.render import conversation
 
 SEED_A = "000_c355127225fa61d9.txt"  # 15 November 2023, AP News
 SEED_B = "001_b0c10fa15994f385.txt"  # 10 November 2023, no source line
@@ -99,9 +100,23 @@ def test_off_topic_questions_are_refused_with_closest_matches(answerer: Answerer
     assert not answer.answered
     assert answer.text.startswith("The indexed articles don't answer this.")
     assert "Closest matches, which do not answer it" in answer.text
-    assert answer.confidence < answerer.threshold
+    assert answer.confidence < answerer.settings.unsure < answerer.threshold and not answer.unsure
     assert answer.citations == () and len(answer.closest) >= 1  # never shown as sources by mistake
     assert [c.n for c in answer.closest] == list(range(1, len(answer.closest) + 1))
+
+
+def test_a_refusal_short_of_the_threshold_offers_its_closest_passages_to_check(seeds_live: LiveIndex) -> None:
+    strict = Answerer(seeds_live, AnswerSettings(threshold=0.999))  # every answer falls short of it
+    answer = strict.ask("Who did Blinken meet in Ramallah?")
+    assert not answer.answered and answer.unsure and answer.confidence >= strict.settings.unsure
+    assert answer.text.startswith("Not sure the indexed articles answer this.")
+    assert "Closest matches, which may answer it (check them)" in answer.text
+    assert answer.citations == () and any("Mahmoud Abbas" in c.excerpt for c in answer.closest)
+    assert answer.as_json()["unsure"] is True
+    html = conversation([{"question": answer.question, "answer": answer.as_json(), "passages": {}}], [])
+    assert "Not sure the indexed articles answer this." in html and "they may answer it: check them" in html
+    assert "don't answer this" not in html
+    assert_true_citations(answer, seeds_live)
 
 
 @pytest.mark.parametrize("question", ["Did Blinken meet Putin?", "Did Blinken meet Xi Jinping?"])
@@ -240,7 +255,7 @@ def test_other_scripts_and_control_characters_never_break(
 
 def test_json_form_has_exactly_the_documented_keys(answerer: Answerer) -> None:
     value = answerer.ask("Who did Blinken meet in Ramallah?").as_json()
-    assert list(value) == ["question", "answered", "answer", "confidence", "citations", "closest", "timeline"]
+    assert list(value) == ["question", "answered", "answer", "confidence", "citations", "closest", "timeline", "unsure"]
     assert value["closest"] == []
     assert list(value["citations"][0]) == [
         "n", "article_id", "title", "date", "source", "url", "passage_id", "start", "end", "excerpt", "highlight",

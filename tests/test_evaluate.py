@@ -70,9 +70,27 @@ def test_open_domain_judgement_counts_the_answer_in_any_article(answerer: Answer
     assert (missing.outcomes[0].answer_rank, missing.outcomes[0].excerpt_has_answer) == (None, False)
 
 
-def outcome(answer_rank: int | None, has_answer: bool, answered: bool, impossible: bool = False) -> Outcome:
+def outcome(
+    answer_rank: int | None, has_answer: bool, answered: bool, impossible: bool = False, unsure: bool = False
+) -> Outcome:
     question = dataclasses.replace(gold("q", "a", "x"), impossible=impossible)
-    return Outcome(question, None, False, answered, 0.5, "", 0.01, answer_rank, has_answer)
+    return Outcome(question, None, False, answered, 0.5, "", 0.01, answer_rank, has_answer, unsure=unsure)
+
+
+def test_unsure_refusals_are_counted_apart() -> None:
+    outcomes = [
+        outcome(1, True, True),
+        outcome(2, True, False, unsure=True),
+        outcome(2, False, False, unsure=True),
+        outcome(3, True, False, unsure=True),
+        outcome(None, False, False),
+        outcome(None, False, False, impossible=True, unsure=True),  # unanswerable: only in the rate
+    ]
+    summary = summarize(EvalRun(outcomes=outcomes))
+    assert summary["unsure_rate"] == 4 / 6
+    assert summary["unsure_closest_has_answer"] == 2 / 3
+    assert summary["sure_refusal_closest_has_answer"] == 0.0
+    assert summarize(EvalRun(outcomes=outcomes[:1]))["unsure_closest_has_answer"] is None  # no refusal at all
 
 
 def test_open_domain_measures_on_hand_made_outcomes() -> None:

@@ -54,10 +54,16 @@ class AnswerOut(BaseModel):
     confidence: float = Field(description="How sure Verbatim is that the first excerpt answers (0-1).")
     citations: list[CitationOut] = Field(description="What the answer quotes; empty on a refusal.")
     closest: list[CitationOut] = Field(
-        description="A refusal's closest passages, which do not answer the question; empty on an answer."
+        description="A refusal's closest passages, which do not answer the question (with ``unsure``: which may "
+        "answer it, to check); empty on an answer."
     )
     timeline: list[CitationOut] = Field(
         default_factory=list,
         description="Earlier reports of the same answer in other articles, oldest first, each with its article date; "
         "empty when the answer comes from one day's reports.",
+    )
+    unsure: bool = Field(
+        default=False,
+        description="A refusal whose confidence fell short of the threshold but not far (0.2 or more): its closest "
+        "passages may answer, for the reader to check. Always false on an answer.",
     )

@@ -123,7 +123,14 @@ def print_answer(answer: dict[str, Any]) -> None:
         click.echo(answer["answer"].split("\n\nClosest matches")[0])
     if citations:
         click.echo()
-        click.echo(click.style("Sources" if answer["answered"] else "Closest matches (not an answer)", bold=True))
+        heading = (
+            "Sources"
+            if answer["answered"]
+            else "Closest matches (they may answer it: check them)"
+            if answer.get("unsure")
+            else "Closest matches (not an answer)"
+        )
+        click.echo(click.style(heading, bold=True))
         for citation in citations:
             meta = ", ".join(x for x in (citation["date"], citation["source"]) if x)
             click.echo(f"[{citation['n']}] {citation['title']}" + (f" ({meta})" if meta else ""))

@@ -120,15 +120,28 @@ def _timeline(reports: Sequence[dict[str, Any]]) -> str:
 def _refusal(turn: Turn) -> str:
     answer = turn["answer"]
     closest = "".join(_source(c, turn["passages"], muted=True) for c in answer.get("closest", []))
-    block = (
-        f"<div class='vb-closest'><h4>Closest passages (they do not answer it)</h4>{closest}</div>" if closest else ""
+    unsure = bool(answer.get("unsure")) and bool(closest)
+    heading = (
+        "Closest passages (they may answer it: check them)" if unsure else "Closest passages (they do not answer it)"
+    )
+    block = f"<div class='vb-closest'><h4>{heading}</h4>{closest}</div>" if closest else ""
+    verdict = (
+        "<strong>Not sure the indexed articles answer this.</strong> The closest passages below may: "
+        "read them before you rely on one, or ask in other words."
+        if unsure
+        else "<strong>The indexed articles don't answer this.</strong> Try other words, or widen the date and "
+        "source filters."
+    )
+    confidence = (
+        f"<span class='vb-confidence' title='How sure Verbatim is that the first passage answers'>"
+        f"confidence {answer['confidence']:.0%}</span>"
+        if unsure
+        else ""
     )
     return (
-        f"<div class='vb-a vb-refused'>{_note(answer['answer'])}"
-        "<p class='vb-refusal'><strong>The indexed articles don't answer this.</strong> "
-        "Try other words, or widen the date and source filters.</p>"
+        f"<div class='vb-a vb-refused'>{_note(answer['answer'])}<p class='vb-refusal'>{verdict}</p>"
         + block
-        + f"<div class='vb-actions'>{watch_button(turn['question'])}</div></div>"
+        + f"<div class='vb-actions'>{watch_button(turn['question'])}{confidence}</div></div>"
     )
 
 

@@ -326,6 +326,8 @@ def build_blocks(service: Service) -> Any:
                     "confidence": 0.0,
                     "citations": [],
                     "closest": [],
+                    "timeline": [],
+                    "unsure": False,
                 }
 
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
