@@ -52,7 +52,6 @@ def reorder(ranked: Sequence[Sentence], reading: Reading, combine: Linear | None
              enumerate(reading.scores) if score is not None]  # fmt: skip
     with_agreement(read_)
     with_combined([s.features for s in read_], combine)
-    with_spread(read_)
     read_.sort(key=lambda s: s.features["r_combined"], reverse=True)
     done = {(s.hit.passage.id, s.index) for s in read_}
     return read_ + [s for s in ranked if (s.hit.passage.id, s.index) not in done]
@@ -75,34 +74,12 @@ def with_agreement(read: Sequence[Sentence]) -> None:
         s.features["r_agree"] = math.log1p(len(others)) if answer else 0.0
 
 
-def with_spread(read: Sequence[Sentence]) -> None:
-    """How widely the read sentences range, for the confidence: ``q_articles`` and ``q_dates``, log(1 +
-    the distinct articles and article dates they come from), and ``q_answers``, log(1 + the distinct
-    normalised short answers among those that read as answers). A story told by many reports of
-    many days offers more near-answers to pick wrongly among."""
-    answers = set()
-    for s in read:
-        start, end = int(s.features["r_span_start"]), int(s.features["r_span_end"])
-        if s.features["r_margin"] > 0 and (answer := normalize_answer(s.text[start:end])):
-            answers.add(answer)
-    spread = {
-        "q_articles": math.log1p(len({s.hit.passage.article_id for s in read})),
-        "q_dates": math.log1p(len({s.hit.article_date for s in read if s.hit.article_date is not None})),
-        "q_answers": math.log1p(len(answers)),
-    }
-    for s in read:
-        s.features.update(spread)
-
-
-def with_combined(read: Sequence[Features], combine: Linear | None, close: float = 1.0) -> None:
-    """Give each read sentence its combined score (``r_combined``), its lead over the best other
-    (``c_gap``) and its close rivals (``c_rivals``: log(1 + the others within ``close`` of its score))."""
+def with_combined(read: Sequence[Features], combine: Linear | None) -> None:
+    """Give each read sentence its combined score (``r_combined``) and its lead over the best other (``c_gap``)."""
     for features in read:
         features["r_combined"] = combine.score(features) if combine else features["r_score"]
     for features in read:
-        others = [f["r_combined"] for f in read if f is not features]
-        features["c_gap"] = lead_over(features["r_combined"], others)
-        features["c_rivals"] = math.log1p(sum(1 for c in others if c >= features["r_combined"] - close))
+        features["c_gap"] = lead_over(features["r_combined"], [f["r_combined"] for f in read if f is not features])
 
 
 def lead_over(combined: float, others: Sequence[float]) -> float:

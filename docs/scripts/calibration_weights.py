@@ -26,7 +26,6 @@ PREVIOUS = (  # the confidence's features until 2026-12-02
     "r_margin", "r_gap", "r_score", "r_null", "r_combined", "c_gap", "s_score", "p_score", "s_coverage", "p_dense",
     "p_coverage",
 )  # fmt: skip
-SPREAD = ("q_articles", "q_dates", "q_answers")  # how widely the read sentences range (qa.reading.with_spread)
 POPULATIONS = ("squad", "rtqa-evidence-2020-2022.squad", "rtqa-news-2024h1.squad", "off-topic", "squad2")
 
 
@@ -60,9 +59,6 @@ VARIANTS: dict[str, tuple[Sequence[str], Callable[[Row], float]]] = {
     "28, news x2, whole 2024 articles x5": (CONFIDENCE_FEATURES, whole_articles(5.0)),
     "28, news x2, whole 2024 articles x10": (CONFIDENCE_FEATURES, whole_articles(10.0)),
     "28, news x2, whole 2024 articles x20": (CONFIDENCE_FEATURES, whole_articles(20.0)),
-    "28 + close rivals (c_rivals), news x2": ((*CONFIDENCE_FEATURES, "c_rivals"), news(2.0)),
-    "28 + articles, dates, answers read (q_*), news x2": ((*CONFIDENCE_FEATURES, *SPREAD), news(2.0)),
-    "28 + q_* + c_rivals, news x2": ((*CONFIDENCE_FEATURES, *SPREAD, "c_rivals"), news(2.0)),
 }
 
 
