@@ -59,6 +59,16 @@ VARIANTS: dict[str, tuple[Sequence[str], Callable[[Row], float]]] = {
     "28, news x2, whole 2024 articles x5": (CONFIDENCE_FEATURES, whole_articles(5.0)),
     "28, news x2, whole 2024 articles x10": (CONFIDENCE_FEATURES, whole_articles(10.0)),
     "28, news x2, whole 2024 articles x20": (CONFIDENCE_FEATURES, whole_articles(20.0)),
+    "11, news x2": (PREVIOUS, news(2.0)),
+    "11, news x2, whole 2024 articles x5": (PREVIOUS, whole_articles(5.0)),
+    "the reading's only (r_*, c_*), news x2": (
+        tuple(f for f in CONFIDENCE_FEATURES if f[:2] in ("r_", "c_")),
+        news(2.0),
+    ),
+    "28 less the passage's (p_*), news x2": (
+        tuple(f for f in CONFIDENCE_FEATURES if not f.startswith("p_")),
+        news(2.0),
+    ),
 }
 
 
