@@ -26,6 +26,7 @@ from index.live import LiveIndex
 from index.snapshot import Snapshot
 from qa.candidates import RetrievalSettings, find_candidates
 from qa.citations import REFUSAL, Citation, cite, closest, quoted, refusal_text
+from qa.cues import unmentioned
 from qa.dates import DateIntent, as_of_date, day_name, describe, find_dates
 from qa.decision import Decision, decide, decide_read
 from qa.models import Features, Models, load_models
@@ -52,7 +53,8 @@ class AnswerSettings:
         closest: how many closest matches a refusal offers.
         unsure: a refusal at this confidence or more (and under the threshold) says it is not sure
             and offers its closest matches as passages that may answer, to check, rather than
-            saying the articles don't answer: on SQuAD dev and news evidence the first of them
+            saying the articles don't answer, unless they never mention a name or year the
+            question names ("Did Blinken meet Putin?"): on SQuAD dev and news evidence the first of them
             holds an answer for 0.62 and 0.55 of such refusals, against 0.37 and 0.27 below 0.2
             (docs/EVALUATION.md, "The reader's figures").
         relative_dates: what a relative phrase in the question ("this week", "recently") does:
@@ -248,8 +250,13 @@ class Answerer:
         features = ranked[0].features if read_ else decision.features
         confidence = decision.confidence
         if not decision.answered:
-            nearest = cite(closest(ranked, self.settings.closest), snapshot, None)
-            unsure = bool(nearest) and confidence >= self.settings.unsure
+            near = closest(ranked, self.settings.closest)
+            nearest = cite(near, snapshot, None)
+            unsure = (
+                bool(nearest)
+                and confidence >= self.settings.unsure
+                and not unmentioned(query.question, [s.hit.passage.text for s in near])
+            )
             text = _join(note, refusal_text(nearest, unsure))
             return Answer(query.question, False, text, confidence, features=features, closest=nearest, unsure=unsure)
         if "r_score" in ranked[0].features:

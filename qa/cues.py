@@ -39,6 +39,38 @@ _ORGANIZATION = re.compile(
 )
 
 
+_QUESTION_NAME = re.compile(r"\b[A-Z][\w'.&-]*(?:\s+(?:of\s+|the\s+|de\s+|and\s+)?[A-Z][\w'.&-]*)*")
+YEAR = re.compile(r"\b(1[5-9]\d\d|20[0-2]\d)\b")
+
+
+def names_in(question: str) -> list[tuple[int, int]]:
+    """Character spans of the question's names: capitalised runs of words, not the question's first word."""
+    found = []
+    for m in _QUESTION_NAME.finditer(question):
+        start, text = m.start(), m.group()
+        if start == 0:  # "When", "Who": the first word is capitalised anyway; keep what follows it
+            rest = text.split(None, 1)
+            if len(rest) < 2:
+                continue
+            start, text = m.start() + len(text) - len(rest[1]), rest[1]
+        found.append((start, start + len(text.rstrip(".'"))))
+    return found
+
+
+def unmentioned(question: str, texts: Sequence[str]) -> list[str]:
+    """The question's names and years that none of ``texts`` mentions (a name counts as mentioned
+    when one of its words of three letters or more is a word of the texts: "Abbas" for "Mahmoud Abbas")."""
+    held = {w.casefold() for text in texts for w in re.findall(r"[\w'’-]+", text)}
+    missing = []
+    for a, b in names_in(question):
+        name = question[a:b]
+        parts = [w.casefold() for w in re.findall(r"[\w'’-]+", name) if len(w) >= 3]
+        if parts and not any(w in held for w in parts):
+            missing.append(name)
+    missing += [m.group() for m in YEAR.finditer(question) if m.group() not in held]
+    return missing
+
+
 def _new(found: list[str], asked: set[str]) -> bool:
     """Any match that is not just the question's own words."""
     for text in found:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from index.keyword import terms
 from index.sentences import paragraphs, sentences
+from qa.cues import YEAR, names_in
 from qa.reader_training import Example
 from qa.squad import GoldQuestion, SquadArticle
 
@@ -166,24 +167,6 @@ def _changed(
     return None
 
 
-_NAME = re.compile(r"\b[A-Z][\w'.&-]*(?:\s+(?:of\s+|the\s+|de\s+|and\s+)?[A-Z][\w'.&-]*)*")
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20[0-2]\d)\b")
-
-
-def names_in(question: str) -> list[tuple[int, int]]:
-    """Character spans of the question's names: capitalised runs of words, not the question's first word."""
-    found = []
-    for m in _NAME.finditer(question):
-        start, text = m.start(), m.group()
-        if start == 0:  # "When", "Who": the first word is capitalised anyway; keep what follows it
-            rest = text.split(None, 1)
-            if len(rest) < 2:
-                continue
-            start, text = m.start() + len(text) - len(rest[1]), rest[1]
-        found.append((start, start + len(text.rstrip(".'"))))
-    return found
-
-
 def name_pool(questions: Sequence[GoldQuestion]) -> dict[int, list[str]]:
     """Every name the questions hold, by its number of words (what a swap draws from), sorted."""
     pool: dict[int, set[str]] = {}
@@ -204,7 +187,7 @@ def swap_name(
     folded = article.casefold()
     absent = nowhere if nowhere is not None else folded
     spans = [(a, b, "name") for a, b in names_in(question) if question[a:b].casefold() in folded]
-    spans += [(m.start(), m.end(), "year") for m in _YEAR.finditer(question) if m.group() in article]
+    spans += [(m.start(), m.end(), "year") for m in YEAR.finditer(question) if m.group() in article]
     if not spans:
         return None
     a, b, kind = spans[rng.randrange(len(spans))]

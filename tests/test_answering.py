@@ -12,6 +12,7 @@ from index.filters import Filters
 from index.live import LiveIndex
 from index.reindex import Reindexer
 from qa.answering import Answer, Answerer, AnswerSettings
+from qa.cues import unmentioned
 from qa.dates import DateIntent, day_name, describe
 from qa.query import QuestionError, Turn
 from tests.conftest import LiveFactory
@@ -123,7 +124,8 @@ def test_a_refusal_short_of_the_threshold_offers_its_closest_passages_to_check(s
 def test_a_question_about_someone_the_articles_never_mention_is_refused(answerer: Answerer, question: str) -> None:
     answer = answerer.ask(question)  # Blinken is everywhere in the seeds; the other name nowhere
     assert not answer.answered, answer.text
-    assert answer.text.startswith("The indexed articles don't answer this.")
+    assert answer.text.startswith("The indexed articles don't answer this.")  # never "may answer it"
+    assert not answer.unsure
     assert answer.citations == ()
 
 
@@ -277,3 +279,11 @@ def test_a_quote_that_ends_in_a_quotation_mark_is_not_closed_twice(answerer: Ans
     ending = [c for c in answer.citations if c.excerpt.endswith("“full force.”")]
     assert ending, answer.text
     assert f"“full force.” [{ending[0].n}]" in answer.text and "””" not in answer.text
+
+
+def test_a_name_or_year_no_offered_passage_mentions_makes_the_refusal_firm() -> None:
+    question = "Did Mahmoud Abbas meet Xi Jinping in 2019?"
+    assert unmentioned(question, ["Blinken met with Abbas in Ramallah.", "Xi spoke in 2019."]) == ["Xi Jinping"]
+    assert unmentioned(question, ["President Abbas", "Jinping", "in 2019"]) == []
+    assert unmentioned(question, ["Abbas and Xi Jinping met."]) == ["2019"]
+    assert unmentioned("Who did Blinken meet?", ["Blinken recently met with Abbas."]) == []
