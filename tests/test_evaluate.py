@@ -15,7 +15,7 @@ from lab import evaluate
 from lab.evaluate import _asked_within, _half, check_corpus, open_corpus, run_questions
 from lab.judging import EvalRun, Outcome, summarize
 from qa.answering import Answerer
-from qa.reader_examples import names_in
+from qa.cues import names_in
 from qa.squad import GoldQuestion, SquadArticle, SquadSet, load_squad
 
 SEED_A = "000_c355127225fa61d9.txt"  # 15 November 2023

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.cues import names_in
 from qa.reader import Reader, base_model_folder, build_model, load_tokenizer, read_batch
 from qa.reader_examples import (
     OPPOSITES,
@@ -17,7 +18,6 @@ from qa.reader_examples import (
     Mix,
     build_examples,
     edit_question,
-    names_in,
     noun_pool,
     swap_name,
 )
