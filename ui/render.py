@@ -99,8 +99,7 @@ def _answer(turn: Turn) -> str:
         f"<div class='vb-actions'><button class='vb-copy' data-copy='{esc(plain_text(answer))}'>"
         "Copy answer with sources</button>"
         f"{watch_button(turn['question'])}"
-        f"<span class='vb-confidence' title='How sure Verbatim is that the first excerpt answers'>"
-        f"confidence {answer['confidence']:.0%}</span></div></div>"
+        f"{_confidence(answer['confidence'], 'the first excerpt answers')}</div></div>"
     )
 
 
@@ -132,17 +131,16 @@ def _refusal(turn: Turn) -> str:
         else "<strong>The indexed articles don't answer this.</strong> Try other words, or widen the date and "
         "source filters."
     )
-    confidence = (
-        f"<span class='vb-confidence' title='How sure Verbatim is that the first passage answers'>"
-        f"confidence {answer['confidence']:.0%}</span>"
-        if unsure
-        else ""
-    )
+    confidence = _confidence(answer["confidence"], "the first passage answers") if unsure else ""
     return (
         f"<div class='vb-a vb-refused'>{_note(answer['answer'])}<p class='vb-refusal'>{verdict}</p>"
         + block
         + f"<div class='vb-actions'>{watch_button(turn['question'])}{confidence}</div></div>"
     )
+
+
+def _confidence(value: float, what: str) -> str:
+    return f"<span class='vb-confidence' title='How sure Verbatim is that {what}'>confidence {value:.0%}</span>"
 
 
 def watch_button(question: str) -> str:
