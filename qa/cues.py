@@ -60,11 +60,11 @@ def names_in(question: str) -> list[tuple[int, int]]:
 def unmentioned(question: str, texts: Sequence[str]) -> list[str]:
     """The question's names and years that none of ``texts`` mentions (a name counts as mentioned
     when one of its words of three letters or more is a word of the texts: "Abbas" for "Mahmoud Abbas")."""
-    held = {w for text in texts for w in words(text)}
+    held = {w.casefold() for text in texts for w in re.findall(r"[\w'’-]+", text)}
     missing = []
     for a, b in names_in(question):
         name = question[a:b]
-        parts = [w for w in words(name) if len(w) >= 3]
+        parts = [w.casefold() for w in re.findall(r"[\w'’-]+", name) if len(w) >= 3]
         if parts and not any(w in held for w in parts):
             missing.append(name)
     missing += [m.group() for m in YEAR.finditer(question) if m.group() not in held]
