@@ -60,6 +60,8 @@ def names_in(question: str) -> list[tuple[int, int]]:
 def unmentioned(question: str, texts: Sequence[str]) -> list[str]:
     """The question's names and years that none of ``texts`` mentions (a name counts as mentioned
     when one of its words of three letters or more is a word of the texts: "Abbas" for "Mahmoud Abbas")."""
+    # its own split, not index.keyword.words: with that one, swapped-name questions were offered as
+    # "may answer" for 0.076 of SQuAD dev's against 0.027 (docs/EVALUATION.md's swapped-name runs)
     held = {w.casefold() for text in texts for w in re.findall(r"[\w'’-]+", text)}
     missing = []
     for a, b in names_in(question):
